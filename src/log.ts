@@ -1,0 +1,87 @@
+// Logging: pino, JSON lines, written synchronously to one absolute path so nothing is lost when the
+// process exits and nothing lands in containerd's working directory (often C:\Windows\System32).
+// A log that cannot be opened never breaks the verb: the call goes on without a log.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import pino from 'pino';
+import type { LogLevel, LogSettings } from './cni/netconf.js';
+
+export type Logger = pino.Logger;
+
+export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 5;
+
+export function defaultLogFile(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? 'C:\\k\\cni\\logs\\hnsbridge.log' : '/var/log/hnsbridge/hnsbridge.log';
+}
+
+export interface LogTarget {
+  file: string;
+  level: LogLevel;
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/** Config wins over the HNSBRIDGE_LOG / HNSBRIDGE_LOG_LEVEL environment, which wins over the default. */
+export function resolveLogTarget(settings: LogSettings, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): LogTarget {
+  const envLevel = env.HNSBRIDGE_LOG_LEVEL;
+  const level = settings.level ?? (isLevel(envLevel) ? envLevel : 'info');
+  return {
+    file: settings.file ?? (env.HNSBRIDGE_LOG || defaultLogFile(platform)),
+    level,
+    maxBytes: settings.maxBytes ?? DEFAULT_MAX_BYTES,
+    maxFiles: settings.maxFiles ?? DEFAULT_MAX_FILES,
+  };
+}
+
+function isLevel(v: string | undefined): v is LogLevel {
+  return v === 'trace' || v === 'debug' || v === 'info' || v === 'warn' || v === 'error' || v === 'fatal' || v === 'silent';
+}
+
+/**
+ * Keeps the log bounded: when the file has grown past maxBytes it becomes `<file>.1`, the older
+ * ones shift up and the oldest is dropped. Renames are atomic, so concurrent plugin processes at
+ * worst rotate twice in a row (one small generation lost), never corrupt a file.
+ */
+export function rotateIfNeeded(file: string, maxBytes: number, maxFiles: number): void {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return;
+  }
+  if (size <= maxBytes) return;
+  for (let i = maxFiles - 1; i >= 1; i--) {
+    try {
+      fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+    } catch {
+      // that generation does not exist yet
+    }
+  }
+  try {
+    fs.unlinkSync(`${file}.${maxFiles}`);
+  } catch {
+    // nothing to drop
+  }
+  try {
+    fs.renameSync(file, `${file}.1`);
+  } catch {
+    // another process rotated it first
+  }
+}
+
+export function openLogger(target: LogTarget, bindings: Record<string, unknown>): Logger {
+  try {
+    fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    rotateIfNeeded(target.file, target.maxBytes, target.maxFiles);
+    const dest = pino.destination({ dest: target.file, sync: true, append: true });
+    return pino({ level: target.level, base: { pid: process.pid, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  } catch {
+    return silentLogger();
+  }
+}
+
+export function silentLogger(): Logger {
+  return pino({ enabled: false });
+}
