@@ -1,0 +1,135 @@
+// The store on disk, in host-local's layout (see store.ts). Every call runs inside withLock(), so
+// plain synchronous file calls are used: they are short, they cannot interleave with another
+// holder, and they keep libuv's thread pool free for the lock waiter.
+
+import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import { type Ip, formatIp } from './ip.js';
+import { FileLock, type FfiLoader } from './lock.js';
+import {
+  LOCK_FILE,
+  type Owner,
+  type Store,
+  type StoredEntry,
+  formatOwner,
+  lastReservedFileName,
+  parseOwner,
+  parseReservationFileName,
+  reservationFileName,
+} from './store.js';
+
+export interface DiskStoreOptions {
+  platform?: NodeJS.Platform;
+  /** Passed to the file lock (tests inject ffi-rs directly). */
+  loadFfi?: FfiLoader;
+}
+
+function errnoOf(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | null)?.code;
+}
+
+export class DiskStore implements Store {
+  /** `<dataDir>/<network>` */
+  readonly dir: string;
+  private readonly platform: NodeJS.Platform;
+  private readonly lock: FileLock;
+
+  constructor(dir: string, opts: DiskStoreOptions = {}) {
+    this.dir = dir;
+    this.platform = opts.platform ?? process.platform;
+    const lockOpts = opts.loadFfi ? { loadFfi: opts.loadFfi } : {};
+    this.lock = new FileLock(join(dir, LOCK_FILE), lockOpts);
+  }
+
+  private fail(what: string, file: string, e: unknown): CniError {
+    return new CniError(ErrorCode.IoFailure, `IPAM store: cannot ${what} ${join(this.dir, file)}: ${(e as Error).message}`);
+  }
+
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    } catch (e) {
+      throw this.fail('create directory', '', e);
+    }
+    return this.lock.withLock(fn);
+  }
+
+  async list(): Promise<StoredEntry[]> {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return [];
+      throw this.fail('list', '', e);
+    }
+    const out: StoredEntry[] = [];
+    for (const name of names) {
+      const ip = parseReservationFileName(name, this.platform);
+      if (ip === undefined) continue;
+      let content: string;
+      try {
+        content = readFileSync(join(this.dir, name), 'utf8');
+      } catch (e) {
+        // A directory or an unreadable file with an address for a name is not a reservation we can use.
+        if (['ENOENT', 'EISDIR', 'EACCES', 'EPERM'].includes(errnoOf(e) ?? '')) continue;
+        throw this.fail('read', name, e);
+      }
+      out.push({ ip, ...parseOwner(content) });
+    }
+    return out;
+  }
+
+  async reserve(ip: Ip, owner: Owner): Promise<boolean> {
+    const name = reservationFileName(ip, this.platform);
+    try {
+      // Exclusive create: the file's existence is the reservation.
+      writeFileSync(join(this.dir, name), formatOwner(owner), { flag: 'wx', mode: 0o600 });
+      return true;
+    } catch (e) {
+      if (errnoOf(e) === 'EEXIST') return false;
+      try {
+        unlinkSync(join(this.dir, name));
+      } catch {
+        // Nothing was created, or it cannot be removed either; the original error is what matters.
+      }
+      throw this.fail('reserve', name, e);
+    }
+  }
+
+  async remove(ip: Ip): Promise<void> {
+    const name = reservationFileName(ip, this.platform);
+    try {
+      unlinkSync(join(this.dir, name));
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw this.fail('release', name, e);
+    }
+  }
+
+  async lastReserved(rangeSet: number): Promise<string | undefined> {
+    const name = lastReservedFileName(rangeSet);
+    try {
+      return readFileSync(join(this.dir, name), 'utf8');
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return undefined;
+      throw this.fail('read', name, e);
+    }
+  }
+
+  async setLastReserved(rangeSet: number, ip: Ip): Promise<void> {
+    const name = lastReservedFileName(rangeSet);
+    // Write-then-rename, so a crash never leaves a half-written cursor for the next ADD to trip on.
+    const tmp = `.${name}.${process.pid}.tmp`;
+    try {
+      writeFileSync(join(this.dir, tmp), formatIp(ip), { mode: 0o600 });
+      renameSync(join(this.dir, tmp), join(this.dir, name));
+    } catch (e) {
+      try {
+        unlinkSync(join(this.dir, tmp));
+      } catch {
+        // Already renamed or never written.
+      }
+      throw this.fail('write', name, e);
+    }
+  }
+}
