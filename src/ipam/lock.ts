@@ -33,7 +33,6 @@ const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
 const EINTR = 4;
-const EWOULDBLOCK = 11;
 
 // Windows <winbase.h> / <winerror.h>
 const GENERIC_READ_WRITE = 0xc0000000;
@@ -42,8 +41,6 @@ const OPEN_ALWAYS = 4;
 const FILE_ATTRIBUTE_NORMAL = 0x80;
 const LOCKFILE_FAIL_IMMEDIATELY = 0x1;
 const LOCKFILE_EXCLUSIVE_LOCK = 0x2;
-const ERROR_LOCK_VIOLATION = 33;
-const ERROR_IO_PENDING = 997;
 const INVALID_HANDLE_VALUE = -1;
 /** sizeof(OVERLAPPED) on x64: Internal, InternalHigh, Offset+OffsetHigh, hEvent. All zero = offset 0. */
 const OVERLAPPED_SIZE = 32;
@@ -169,12 +166,13 @@ export class FileLock {
       throw lockError(this.path, 'open', (e as Error).message);
     }
     try {
+      // Any failure of the quick try (normally EWOULDBLOCK: held elsewhere) leads to the blocking
+      // call, whose own result is the one that counts.
       let r = callNow(ffi, flock(fd, LOCK_EX | LOCK_NB));
-      while (r.value !== 0 && (r.errnoCode === EWOULDBLOCK || r.errnoCode === EINTR)) {
-        // Held elsewhere: wait for it on a worker thread.
+      while (r.value !== 0) {
         r = await callOnWorker(ffi, flock(fd, LOCK_EX));
+        if (r.value !== 0 && r.errnoCode !== EINTR) throw lockError(this.path, 'lock', r.errnoMessage);
       }
-      if (r.value !== 0) throw lockError(this.path, 'lock', r.errnoMessage);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -217,11 +215,10 @@ export class FileLock {
       paramsValue: [handle, flags, 0, 1, 0, Buffer.alloc(OVERLAPPED_SIZE)],
     });
     try {
+      // A failed quick try is normally ERROR_LOCK_VIOLATION (held elsewhere). The code is not relied
+      // on, since GetLastError can be overwritten before ffi-rs reads it; the blocking call decides.
       let r = callNow(ffi, lockFileEx(LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY));
-      if (r.value === 0 && (r.errnoCode === ERROR_LOCK_VIOLATION || r.errnoCode === ERROR_IO_PENDING)) {
-        // Held elsewhere: the blocking call waits on a worker thread.
-        r = await callOnWorker(ffi, lockFileEx(LOCKFILE_EXCLUSIVE_LOCK));
-      }
+      if (r.value === 0) r = await callOnWorker(ffi, lockFileEx(LOCKFILE_EXCLUSIVE_LOCK));
       if (r.value === 0) throw lockError(this.path, 'lock', r.errnoMessage);
     } catch (e) {
       close();

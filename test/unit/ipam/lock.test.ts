@@ -90,7 +90,7 @@ describe.runIf(process.platform === 'linux')('FileLock on Linux (flock through f
 });
 
 /** A stand-in for ffi-rs that records calls and answers like kernel32 would. */
-function fakeKernel32(script: { createFile?: number; lockNow?: { value: number; errnoCode: number }; lockWait?: number }) {
+function fakeKernel32(script: { createFile?: number; lockNow?: { value: number; errnoCode: number }; lockWait?: { value: number; errnoCode: number } }) {
   const calls: { funcName: string; paramsValue: unknown[]; runInNewThread?: boolean }[] = [];
   const opens: unknown[] = [];
   const DataType = { I32: 1, I64: 8, U32: 20, U8Array: 10, WString: 15 };
@@ -103,7 +103,7 @@ function fakeKernel32(script: { createFile?: number; lockNow?: { value: number; 
       let r = ok;
       if (p.funcName === 'CreateFileW') r = { value: script.createFile ?? 0x1c4, errnoCode: script.createFile === -1 ? 5 : 0, errnoMessage: 'Access is denied. (os error 5)' };
       if (p.funcName === 'LockFileEx' && !p.runInNewThread && script.lockNow) r = { ...script.lockNow, errnoMessage: `os error ${script.lockNow.errnoCode}` };
-      if (p.funcName === 'LockFileEx' && p.runInNewThread) r = { value: script.lockWait ?? 1, errnoCode: 0, errnoMessage: 'ok' };
+      if (p.funcName === 'LockFileEx' && p.runInNewThread && script.lockWait) r = { ...script.lockWait, errnoMessage: `os error ${script.lockWait.errnoCode}` };
       return p.runInNewThread ? Promise.resolve(r) : r;
     },
   };
@@ -152,10 +152,13 @@ describe('FileLock on Windows (the go-filemutex call shape, checked with a fake 
     expect(k.calls.map((c) => c.funcName)).toEqual(['CreateFileW']);
   });
 
-  it('a failed LockFileEx closes the handle and reports the error', async () => {
-    const k = fakeKernel32({ lockNow: { value: 0, errnoCode: 6 } }); // ERROR_INVALID_HANDLE
-    await expect(new FileLock('C:\\x\\lock', { platform: 'win32', loadFfi: () => k.ffi }).acquire()).rejects.toMatchObject({ code: 5, message: expect.stringMatching(/cannot lock/) });
-    expect(k.calls.map((c) => c.funcName)).toEqual(['CreateFileW', 'LockFileEx', 'CloseHandle']);
+  it('a failed LockFileEx closes the handle and reports the error of the blocking call', async () => {
+    const k = fakeKernel32({ lockNow: { value: 0, errnoCode: 0 }, lockWait: { value: 0, errnoCode: 6 } }); // ERROR_INVALID_HANDLE
+    await expect(new FileLock('C:\\x\\lock', { platform: 'win32', loadFfi: () => k.ffi }).acquire()).rejects.toMatchObject({
+      code: 5,
+      message: expect.stringMatching(/cannot lock .*os error 6/),
+    });
+    expect(k.calls.map((c) => c.funcName)).toEqual(['CreateFileW', 'LockFileEx', 'LockFileEx', 'CloseHandle']);
   });
 
   it('a failure does not wedge the in-process queue', async () => {
