@@ -1,0 +1,318 @@
+// HcnApi over hns-mock's Call transport: the backend used when HNS_BACKEND=mock (the default off
+// Windows).
+//
+// Two layers:
+//   - CallHcnApi turns each HcnApi method into the HCN function calls hcsshim makes for it
+//     (open → act → close; create endpoint = open network → create → query → close → close), sends
+//     them through any CallTransport, and turns answers into HnsError / HnsUnavailableError. Because
+//     the calls are the real HCN sequence, hns-mock's call log and fault injection see the same
+//     traffic from this backend as from the FFI backend through the C stand-in.
+//   - GrpcTransport carries one Call over gRPC (@grpc/grpc-js with the hand-written codec in
+//     codec.ts). hns-mock/in-process.ts supplies another transport that calls the mock directly.
+//
+// Start-up cost: @grpc/grpc-js is required inside GrpcTransport's constructor, never at import time,
+// so importing this file costs nothing and the Windows (FFI) path never loads gRPC. The plugin
+// should itself require this file lazily (scripts/build.mjs refuses a Windows bundle that evaluates
+// it at start-up).
+
+import type * as Grpc from '@grpc/grpc-js';
+import { type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, errorRecordMessage, hcnFunction } from './api.js';
+import { CallRequestCodec, CallResponseCodec, HNS_SERVICE_PATHS } from './codec.js';
+import { ZERO_GUID, hostComputeQuery, isJsonObject } from './schema.js';
+import type { CallRequest, CallResponse } from './wire.js';
+
+export const DEFAULT_MOCK_ADDRESS = 'unix:///tmp/hns-mock.sock';
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** How long to wait for a connection before calling HNS unreachable. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500;
+
+/** Why a transport could not deliver a call: HNS cannot be reached, or no answer came by the deadline. */
+export class TransportError extends Error {
+  readonly kind: 'unreachable' | 'timeout';
+
+  constructor(kind: 'unreachable' | 'timeout', detail: string) {
+    super(detail);
+    this.name = 'TransportError';
+    this.kind = kind;
+  }
+}
+
+/** Carries one HCN function call to HNS and its answer back. */
+export interface CallTransport {
+  /** Where HNS is, for messages (`unix:///tmp/hns-mock.sock`, `in-process`). */
+  readonly address: string;
+  /** Rejects with TransportError when HNS cannot be reached or has not answered by `deadline` (epoch ms). */
+  call(req: CallRequest, deadline: number): Promise<CallResponse>;
+  close(): void;
+}
+
+export interface CallHcnApiOptions {
+  /** Budget of one HcnApi operation (all its HCN calls together), in ms. Default 30000. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_QUERY = JSON.stringify(hostComputeQuery());
+
+/** The name in a settings document, for error messages; the document is the caller's, so parse leniently. */
+function nameIn(settings: string, resource: HcnResource): string {
+  try {
+    const doc: unknown = JSON.parse(settings);
+    if (isJsonObject(doc) && typeof doc.Name === 'string' && doc.Name !== '') return doc.Name;
+  } catch {
+    // Not JSON: HNS will say so; the label falls back below.
+  }
+  return `(new ${resource.toLowerCase()})`;
+}
+
+/** The Filter of a query document, for error messages. */
+function filterIn(query: string): string {
+  try {
+    const doc: unknown = JSON.parse(query);
+    if (isJsonObject(doc) && typeof doc.Filter === 'string' && doc.Filter !== '') return doc.Filter;
+  } catch {
+    // fall through
+  }
+  return '(all)';
+}
+
+/** The ID in a properties document returned by a create. */
+function idIn(doc: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(doc);
+    if (isJsonObject(parsed) && typeof parsed.ID === 'string') return parsed.ID;
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+/** HcnApi as the HCN call sequences hcsshim uses, over a CallTransport. */
+export class CallHcnApi implements HcnApi {
+  readonly timeoutMs: number;
+  private closed = false;
+
+  constructor(
+    protected readonly transport: CallTransport,
+    options: CallHcnApiOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async enumerate(resource: HcnResource, query: string): Promise<string> {
+    const deadline = this.deadline();
+    return this.send(hcnFunction('Enumerate', resource), filterIn(query), { id: '', json: query }, deadline);
+  }
+
+  async create(resource: HcnResource, settings: string, networkId?: string): Promise<string> {
+    const deadline = this.deadline();
+    const name = nameIn(settings, resource);
+    if (resource !== 'Endpoint') return this.createAndQuery(resource, name, settings, '', deadline);
+    if (networkId === undefined || networkId === '') throw new TypeError('HcnApi.create(Endpoint) needs the network id');
+    return this.withOpen('Network', networkId, deadline, () => this.createAndQuery(resource, name, settings, networkId, deadline));
+  }
+
+  async query(resource: HcnResource, id: string, query: string): Promise<string> {
+    const deadline = this.deadline();
+    return this.withOpen(resource, id, deadline, () => this.send(hcnFunction('Query', resource), id, { id, json: query }, deadline));
+  }
+
+  async modify(resource: HcnResource, id: string, settings: string): Promise<void> {
+    const deadline = this.deadline();
+    await this.withOpen(resource, id, deadline, () => this.send(hcnFunction('Modify', resource), id, { id, json: settings }, deadline));
+  }
+
+  async delete(resource: HcnResource, id: string): Promise<void> {
+    await this.send(hcnFunction('Delete', resource), id, { id, json: '' }, this.deadline());
+  }
+
+  async version(): Promise<string> {
+    const request = JSON.stringify({ Method: 'GET', Path: '/globals/version', Request: '' });
+    return this.send('HNSCall', '/globals/version', { id: '', json: request }, this.deadline());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transport.close();
+  }
+
+  private deadline(): number {
+    return Date.now() + this.timeoutMs;
+  }
+
+  /** Create with a service-assigned ID (the zero GUID, as hcsshim passes), query the new object, close it. */
+  private async createAndQuery(resource: HcnResource, name: string, settings: string, networkId: string, deadline: number): Promise<string> {
+    const createFn = hcnFunction('Create', resource);
+    const created = await this.send(createFn, name, { id: ZERO_GUID, json: settings, networkId }, deadline);
+    const id = idIn(created);
+    if (id === undefined) throw new HnsError(createFn, name, HRESULT.E_FAIL, `the create answer carries no ID: ${created.slice(0, 200)}`);
+    return this.withHandle(resource, id, deadline, () => this.send(hcnFunction('Query', resource), id, { id, json: DEFAULT_QUERY }, deadline));
+  }
+
+  /** HcnOpenX, then `act`, then HcnCloseX. */
+  private async withOpen<T>(resource: HcnResource, id: string, deadline: number, act: () => Promise<T>): Promise<T> {
+    await this.send(hcnFunction('Open', resource), id, { id, json: '' }, deadline);
+    return this.withHandle(resource, id, deadline, act);
+  }
+
+  /** Runs `act` on an open handle and closes it. A close that fails is ignored: the act's outcome is already known. */
+  private async withHandle<T>(resource: HcnResource, id: string, deadline: number, act: () => Promise<T>): Promise<T> {
+    let transportFailed = false;
+    try {
+      return await act();
+    } catch (e) {
+      transportFailed = e instanceof HnsUnavailableError;
+      throw e;
+    } finally {
+      // After an unreachable/timed-out call a close would only wait for the same failure.
+      if (!transportFailed) {
+        await this.send(hcnFunction('Close', resource), id, { id, json: '' }, deadline).catch(() => undefined);
+      }
+    }
+  }
+
+  /** One HCN call: failing HRESULT or non-empty ErrorRecord → HnsError; transport failure → HnsUnavailableError. */
+  private async send(method: string, object: string, args: { id: string; json: string; networkId?: string }, deadline: number): Promise<string> {
+    if (this.closed) throw new HnsUnavailableError(method, object, 'unreachable', `HNS not reachable at ${this.transport.address}: the HcnApi was closed`);
+    let res: CallResponse;
+    try {
+      res = await this.transport.call({ method, id: args.id, json: args.json, networkId: args.networkId ?? '' }, deadline);
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      if (e.kind === 'timeout') {
+        throw new HnsUnavailableError(method, object, 'timeout', `${method} ${object}: HNS did not answer within ${this.timeoutMs} ms (HNS at ${this.transport.address}${e.message ? `; ${e.message}` : ''})`);
+      }
+      throw new HnsUnavailableError(method, object, 'unreachable', `HNS not reachable at ${this.transport.address}: ${e.message}`);
+    }
+    // hcsshim treats a non-empty ErrorRecord as a failure even when the HRESULT succeeded.
+    if (res.hresult < 0 || res.errorRecord.trim() !== '') {
+      const hr = res.hresult < 0 ? res.hresult : (errorCodeIn(res.errorRecord) ?? HRESULT.E_FAIL);
+      throw new HnsError(method, object, hr, errorRecordMessage(res.errorRecord), res.errorRecord || undefined);
+    }
+    return res.json;
+  }
+}
+
+/** ErrorCode of an ErrorRecord, when it carries a failing one. */
+function errorCodeIn(record: string): number | undefined {
+  try {
+    const doc: unknown = JSON.parse(record);
+    if (isJsonObject(doc) && typeof doc.ErrorCode === 'number' && (doc.ErrorCode >>> 0) >= 0x80000000) return doc.ErrorCode;
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gRPC transport
+
+export interface GrpcHcnApiOptions extends CallHcnApiOptions {
+  /** gRPC target: `unix:///path` or `127.0.0.1:port`. Default: env HNS_MOCK_ADDRESS, else unix:///tmp/hns-mock.sock. */
+  address?: string;
+  /** Connection budget before HNS counts as unreachable, in ms. Default 2500. */
+  connectTimeoutMs?: number;
+}
+
+class GrpcTransport implements CallTransport {
+  private readonly grpc: typeof Grpc;
+  private readonly client: Grpc.Client | undefined;
+  private readonly setupError: string | undefined;
+
+  constructor(
+    readonly address: string,
+    private readonly connectTimeoutMs: number,
+  ) {
+    // Lazy by design (see the file comment): this is the only place gRPC is loaded on the plugin path.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    this.grpc = require('@grpc/grpc-js') as typeof Grpc;
+    let client: Grpc.Client | undefined;
+    let setupError: string | undefined;
+    try {
+      client = new this.grpc.Client(address, this.grpc.credentials.createInsecure(), {
+        // One short-lived process per CNI verb: no retries behind our back, quick reconnects, no channelz bookkeeping.
+        'grpc.enable_retries': 0,
+        'grpc.enable_channelz': 0,
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1000,
+      });
+    } catch (e) {
+      setupError = `invalid address: ${(e as Error).message}`;
+    }
+    this.client = client;
+    this.setupError = setupError;
+  }
+
+  async call(req: CallRequest, deadline: number): Promise<CallResponse> {
+    const client = this.client;
+    if (client === undefined) throw new TransportError('unreachable', this.setupError ?? 'no client');
+    await this.connected(client, deadline);
+    return new Promise<CallResponse>((resolve, reject) => {
+      client.makeUnaryRequest(
+        HNS_SERVICE_PATHS.Call,
+        (r: CallRequest) => CallRequestCodec.encode(r),
+        (b: Buffer) => CallResponseCodec.decode(b),
+        req,
+        new this.grpc.Metadata({ waitForReady: false }),
+        { deadline },
+        (err, value) => {
+          if (err) reject(this.transportError(err));
+          else if (value === undefined) reject(new TransportError('unreachable', 'empty answer'));
+          else resolve(value);
+        },
+      );
+    });
+  }
+
+  /**
+   * Waits until the channel is connected, at most connectTimeoutMs. A channel in TRANSIENT_FAILURE
+   * returns at once: the call then fails fast (waitForReady false) with gRPC's own reason
+   * (e.g. "connect ENOENT /tmp/hns-mock.sock"), which is the detail worth reporting.
+   */
+  private async connected(client: Grpc.Client, deadline: number): Promise<void> {
+    const { connectivityState } = this.grpc;
+    const channel = client.getChannel();
+    const connectBy = Math.min(deadline, Date.now() + this.connectTimeoutMs);
+    let state = channel.getConnectivityState(true);
+    while (state !== connectivityState.READY) {
+      if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) return;
+      if (Date.now() >= connectBy) {
+        if (connectBy >= deadline) throw new TransportError('timeout', 'no connection before the deadline');
+        throw new TransportError('unreachable', `no connection within ${this.connectTimeoutMs} ms`);
+      }
+      await new Promise<void>((resolve) => channel.watchConnectivityState(state, connectBy, () => resolve()));
+      state = channel.getConnectivityState(true);
+    }
+  }
+
+  private transportError(err: Grpc.ServiceError): TransportError {
+    const { status } = this.grpc;
+    if (err.code === status.DEADLINE_EXCEEDED) return new TransportError('timeout', '');
+    const detail = err.details || err.message;
+    if (err.code === status.UNAVAILABLE) return new TransportError('unreachable', detail);
+    // Anything else (UNIMPLEMENTED: not an hns-mock at that address; INTERNAL: a broken answer) also
+    // means there is no usable HNS there.
+    return new TransportError('unreachable', `${status[err.code] ?? err.code}: ${detail}`);
+  }
+
+  close(): void {
+    this.client?.close();
+  }
+}
+
+/** HcnApi over gRPC to hns-mock. close() closes the channel so the process can exit. */
+export class GrpcHcnApi extends CallHcnApi {
+  readonly address: string;
+
+  constructor(options: GrpcHcnApiOptions = {}) {
+    const address = options.address ?? mockAddressFromEnv();
+    super(new GrpcTransport(address, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS), options);
+    this.address = address;
+  }
+}
+
+/** HNS_MOCK_ADDRESS, or the default unix socket. */
+export function mockAddressFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const a = env.HNS_MOCK_ADDRESS?.trim();
+  return a ? a : DEFAULT_MOCK_ADDRESS;
+}
