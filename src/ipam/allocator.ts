@@ -72,12 +72,23 @@ export interface HostLocalIpamOptions {
   loadFfi?: DiskStoreOptions['loadFfi'];
 }
 
+/**
+ * The owner is written into the reservation file as `<cid>\r\n<ifname>`: an empty or multi-line value
+ * would produce a file no DEL could match (or match files it does not own).
+ */
+function checkOwner(owner: Owner): void {
+  const bad = (v: string) => v.trim() === '' || /[\r\n\0]/.test(v);
+  if (bad(owner.containerId)) throw new CniError(ErrorCode.InvalidEnvironment, `IPAM: invalid container ID ${JSON.stringify(owner.containerId)}`);
+  if (bad(owner.ifname)) throw new CniError(ErrorCode.InvalidEnvironment, `IPAM: invalid interface name ${JSON.stringify(owner.ifname)}`);
+}
+
 function keyOf(ip: Ip): string {
   return `${ip.family}/${ip.value}`;
 }
 
-function toPredicate(ex: Exclusion | undefined): (ip: string) => boolean {
-  if (ex === undefined) return () => false;
+/** undefined when nothing is excluded, so the walk need not print every candidate. */
+function toPredicate(ex: Exclusion | undefined): ((ip: string) => boolean) | undefined {
+  if (ex === undefined) return undefined;
   if (typeof ex === 'function') return ex;
   // Canonicalise so "fd00::0005" excludes what the allocator prints as "fd00::5".
   const set = new Set<string>();
@@ -168,6 +179,7 @@ export class HostLocalIpam {
    */
   async allocate(req: AllocateRequest): Promise<Allocation> {
     const owner: Owner = { containerId: req.containerId, ifname: req.ifname };
+    checkOwner(owner);
     const excluded = toPredicate(req.exclude);
     const requested = this.placeRequested(req.requested);
     // Read before locking: a missing resolv.conf fails the ADD without touching the store.
@@ -194,8 +206,9 @@ export class HostLocalIpam {
             stuck.push(`${formatIp(ip)} (${(re as Error).message})`);
           }
         }
-        if (stuck.length > 0 && e instanceof CniError) {
-          throw new CniError(e.code, `${e.message}; rolling back also failed for ${stuck.join(', ')}`, e.details);
+        if (stuck.length > 0) {
+          const code = e instanceof CniError ? e.code : ErrorCode.IoFailure;
+          throw new CniError(code, `${(e as Error).message}; rolling back also failed for ${stuck.join(', ')}`, e instanceof CniError ? e.details : undefined);
         }
         throw e;
       }
@@ -212,7 +225,7 @@ export class HostLocalIpam {
     mine: readonly StoredEntry[],
     taken: Map<string, StoredEntry>,
     wanted: Ip | undefined,
-    excluded: (ip: string) => boolean,
+    excluded: ((ip: string) => boolean) | undefined,
   ): Promise<Ip> {
     const set = this.sets[i] as RangeSet;
     const held = mine.find((e) => rangeSetContains(set, e.ip));
@@ -235,7 +248,7 @@ export class HostLocalIpam {
     };
 
     if (wanted !== undefined) {
-      if (excluded(formatIp(wanted))) {
+      if (excluded?.(formatIp(wanted))) {
         throw new CniError(
           ErrorCode.InvalidConfig,
           `requested IP ${formatIp(wanted)} of network "${this.networkName}" is kept for the host (the bridge gateway or an address HNS has in use)`,
@@ -253,7 +266,7 @@ export class HostLocalIpam {
     // Like host-local: an unreadable or foreign cursor just restarts the walk at the first range.
     const last = lastText === undefined ? undefined : parseIp(lastText);
     for (const cand of roundRobin(set, last)) {
-      if (taken.has(keyOf(cand.ip)) || excluded(formatIp(cand.ip))) continue;
+      if (taken.has(keyOf(cand.ip)) || excluded?.(formatIp(cand.ip))) continue;
       if (await reserve(cand.ip)) return cand.ip;
     }
     throw new CniError(ErrorCode.AddressPoolExhausted, `network "${this.networkName}": no free IP address in ${this.describeSet(i)}`);
@@ -261,6 +274,7 @@ export class HostLocalIpam {
 
   /** Releases what (containerId, ifname) holds; returns the released addresses. Unknown is success. */
   async release(containerId: string, ifname: string): Promise<string[]> {
+    checkOwner({ containerId, ifname });
     return this.store.withLock(async () => {
       const gone = ownedBy(await this.store.list(), { containerId, ifname });
       for (const e of gone) await this.store.remove(e.ip);
@@ -270,6 +284,7 @@ export class HostLocalIpam {
 
   /** What (containerId, ifname) holds, by host-local's matching rule (CHECK). */
   async find(containerId: string, ifname: string): Promise<Reservation[]> {
+    checkOwner({ containerId, ifname });
     return this.store.withLock(async () => this.toReservations(ownedBy(await this.store.list(), { containerId, ifname })));
   }
 

@@ -82,7 +82,10 @@ export function parseIpamConfig(ipam: ObjectReader, ctx: IpamContext): IpamConfi
     const s = readRangeSet(item.value, item.path, problems);
     if (s !== undefined) sets.push(s);
   }
-  if (!RANGE_KEYS.some((k) => ipam.has(k)) && (rangesItems === undefined || rangesItems.length === 0)) {
+  // A `ranges` of the wrong type has been reported already; only a config with no range at all is this problem.
+  const rangesRaw = ipam.raw('ranges');
+  const rangesMistyped = rangesRaw !== undefined && rangesRaw !== null && rangesItems === undefined;
+  if (!RANGE_KEYS.some((k) => ipam.has(k)) && !rangesMistyped && (rangesItems === undefined || rangesItems.length === 0)) {
     problems.add(rangesPath, 'no IP ranges specified', 'add "ranges": [[{"subnet": "10.244.1.0/24"}]]');
   }
   checkSetsAcrossFamilies(sets, problems);

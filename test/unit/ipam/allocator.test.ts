@@ -343,6 +343,24 @@ describe('freeCount / hasFree (STATUS)', () => {
   });
 });
 
+describe('owner checks', () => {
+  it.each([
+    ['', 'eth0'],
+    ['  ', 'eth0'],
+    ['a\r\nb', 'eth0'],
+    ['c1', ''],
+    ['c1', 'eth0\n'],
+  ])('(%j, %j) is refused with code 4 before the store is touched', async (cid, ifname) => {
+    const { ipam: i, store } = ipam(v4());
+    store.put('10.0.0.3', parseIp('10.0.0.3')!, '');
+    await expect(i.allocate({ containerId: cid, ifname, requested: [] })).rejects.toMatchObject({ code: 4 });
+    await expect(i.release(cid, ifname)).rejects.toMatchObject({ code: 4 });
+    await expect(i.find(cid, ifname)).rejects.toMatchObject({ code: 4 });
+    expect(store.lockCount).toBe(0);
+    expect(store.ips()).toEqual(['10.0.0.3']);
+  });
+});
+
 describe('constructor', () => {
   it.each(['..', 'a/b', 'C:x', ''])('refuses a network name that could escape dataDir (%j) with code 7', (name) => {
     expect(() => new HostLocalIpam(v4(), name, { store: new MemoryStore() })).toThrow(expect.objectContaining({ code: 7 }));
