@@ -25,7 +25,7 @@ export interface FileLockOptions {
   loadFfi?: FfiLoader;
 }
 
-/** Releases the lock; safe to call once. */
+/** Releases the lock; calling it again does nothing. */
 export type Unlock = () => void;
 
 // Linux <sys/file.h>
