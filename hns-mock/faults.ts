@@ -167,7 +167,11 @@ export class Faults {
   }
 
   describe(f: Fault): string {
-    const what = f.hresult !== undefined ? `fail with 0x${f.hresult.toString(16).padStart(8, '0')}${hresultName(f.hresult) ? ` ${hresultName(f.hresult)}` : ''}` : 'delay';
-    return `#${f.id} ${f.method}: ${what}${f.delayMs ? ` after ${f.delayMs === -1 ? 'forever' : `${f.delayMs} ms`}` : ''}, ${f.count === -1 ? 'every call' : `${f.count - f.hits} call(s) left`}`;
+    const wait = f.delayMs === -1 ? 'forever' : `${f.delayMs} ms`;
+    const what =
+      f.hresult !== undefined
+        ? `fail with 0x${f.hresult.toString(16).padStart(8, '0')}${hresultName(f.hresult) ? ` ${hresultName(f.hresult)}` : ''}${f.delayMs ? ` after waiting ${wait}` : ''}`
+        : `apply, then hold the answer ${wait}`;
+    return `#${f.id} ${f.method}: ${what}; ${f.count === -1 ? 'every call' : `${f.count - f.hits} call(s) left`}`;
   }
 }
