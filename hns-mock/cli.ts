@@ -101,7 +101,7 @@ async function serve(args: string[]): Promise<number> {
     await server.stop();
     throw e;
   }
-  out(`hns-mock listening on ${server.address}${framedAt ? ` (framed: ${framedAt})` : ''}; HNS ${server.model.version.Major}.${server.model.version.Minor}; adapters: ${server.model.adapters.join(', ')}`);
+  out(`hns-mock listening on ${server.address}${framed ? ` (framed: ${framed.address})` : ''}; HNS ${server.model.version.Major}.${server.model.version.Minor}; adapters: ${server.model.adapters.join(', ')}`);
 
   await new Promise<void>((resolve) => {
     const shutdown = (): void => {
@@ -112,7 +112,7 @@ async function serve(args: string[]): Promise<number> {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
-  await Promise.resolve(framed?.stop?.() ?? framed?.close?.());
+  await framed?.close();
   await server.stop();
   return 0;
 }

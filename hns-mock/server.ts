@@ -162,20 +162,14 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   return { address, model: hns.model, hns, handler: hns, stop };
 }
 
-/** What hns-mock/framed.ts's startFramedDoor is expected to return (only stop/close are used, if present). */
-export interface FramedDoor {
-  stop?(): unknown;
-  close?(): unknown;
-}
+/** The framed-socket door (the C stand-in library's transport), as hns-mock/framed.ts returns it. */
+export type { FramedDoor } from './framed.js';
 
 /**
- * Opens the framed-socket door (the C stand-in library's transport) on the same MockHns. framed.ts
- * is another engineer's module and loaded only here, when asked for, so this package works without it.
+ * Opens the framed-socket door on the same MockHns. framed.ts is loaded only here, when asked for,
+ * so a plain `serve` never evaluates it.
  */
-export async function openFramedDoor(handler: HnsCallHandler, address: string): Promise<FramedDoor> {
-  const specifier = './framed.js';
-  const mod = (await import(specifier)) as { startFramedDoor?: (h: HnsCallHandler, a: string) => unknown };
-  if (typeof mod.startFramedDoor !== 'function') throw new Error('hns-mock/framed.ts does not export startFramedDoor(handler, address)');
-  const door = await mod.startFramedDoor(handler, address);
-  return (door ?? {}) as FramedDoor;
+export async function openFramedDoor(handler: HnsCallHandler, address: string): Promise<import('./framed.js').FramedDoor> {
+  const { startFramedDoor } = await import('./framed.js');
+  return startFramedDoor(handler, address);
 }

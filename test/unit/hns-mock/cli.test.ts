@@ -1,11 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HRESULT } from '../../../src/hns/api.js';
 import { GrpcHcnApi } from '../../../src/hns/grpc.js';
+import { FrameReader, decodeResponse, encodeRequest } from '../../../hns-mock/framed.js';
 
 // Smoke test of the hns-mock command as shipped: cli.ts bundled like bin/hns-mock.cjs does, the
 // server in a child process, every other command as a client process.
@@ -14,6 +16,7 @@ const repo = path.resolve(__dirname, '../../..');
 let dir: string;
 let bundle: string;
 let address: string;
+let framedPath: string;
 let server: ChildProcess;
 let serverExit: Promise<number | null>;
 
@@ -34,7 +37,11 @@ beforeAll(async () => {
   bundle = path.join(dir, 'hns-mock.cjs');
   await build({ entryPoints: [path.join(repo, 'hns-mock/cli.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['@grpc/grpc-js'], outfile: bundle, logLevel: 'error' });
   address = `unix://${path.join(dir, 'mock.sock')}`;
-  server = spawn(process.execPath, [bundle, 'serve', '--listen', address, '--hns-version', '10.1', '--adapter', 'Ethernet 2'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  framedPath = path.join(dir, 'framed.sock');
+  server = spawn(process.execPath, [bundle, 'serve', '--listen', address, '--framed', framedPath, '--hns-version', '10.1', '--adapter', 'Ethernet 2'], {
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   serverExit = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -116,11 +123,35 @@ describe('hns-mock CLI', () => {
     expect(refused.stderr).toContain('loopback');
   });
 
-  it('shuts down cleanly on SIGTERM and removes its socket', async () => {
+  it('serves the same model on the framed door given with --framed', async () => {
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const reader = new FrameReader();
+      const socket = net.connect(framedPath, () => {
+        socket.write(encodeRequest({ method: 'HNSCall', id: '', json: JSON.stringify({ Method: 'GET', Path: '/globals/version', Request: '' }), networkId: '' }));
+      });
+      socket.on('data', (chunk: Buffer) => {
+        const [body] = reader.push(chunk);
+        if (body) {
+          socket.end();
+          resolve(body);
+        }
+      });
+      socket.on('error', reject);
+    });
+    const res = decodeResponse(answer);
+    expect(res.hresult).toBe(0);
+    expect(JSON.parse(res.json)).toMatchObject({ Success: true, Output: { Major: 10, Minor: 1 } });
+    const calls = JSON.parse((await run(['calls', '--method', 'HNSCall'])).stdout) as unknown[];
+    expect(calls).toHaveLength(1);
+  });
+
+  it('shuts down cleanly on SIGTERM and removes its sockets', async () => {
     const sock = address.slice('unix://'.length);
     expect(fs.existsSync(sock)).toBe(true);
+    expect(fs.existsSync(framedPath)).toBe(true);
     server.kill('SIGTERM');
     expect(await serverExit).toBe(0);
     expect(fs.existsSync(sock)).toBe(false);
+    expect(fs.existsSync(framedPath)).toBe(false);
   });
 });
