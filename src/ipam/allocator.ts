@@ -30,6 +30,8 @@ export interface AllocatedIp {
   gatewayExplicit: boolean;
   family: Family;
   rangeSet: number;
+  /** True when the attachment held this address before the call (a repeated ADD); nothing was reserved for it. */
+  existing: boolean;
 }
 
 export interface Allocation {
@@ -133,7 +135,7 @@ export class HostLocalIpam {
     return `range set ${i} (${describeRangeSet(this.sets[i] as RangeSet)})`;
   }
 
-  private allocated(setIndex: number, ip: Ip): AllocatedIp {
+  private allocated(setIndex: number, ip: Ip, existing: boolean): AllocatedIp {
     const r = this.rangeOf(setIndex, ip);
     const text = formatIp(ip);
     return {
@@ -144,6 +146,7 @@ export class HostLocalIpam {
       gatewayExplicit: r.gatewayExplicit,
       family: ip.family,
       rangeSet: setIndex,
+      existing,
     };
   }
 
@@ -194,8 +197,9 @@ export class HostLocalIpam {
       try {
         for (let i = 0; i < this.sets.length; i++) {
           const ip = await this.allocateInSet(i, owner, mine, taken, requested.get(i), excluded);
-          if (!mine.some((e) => ipEquals(e.ip, ip))) made.push(ip);
-          out.push(this.allocated(i, ip));
+          const existing = mine.some((e) => ipEquals(e.ip, ip));
+          if (!existing) made.push(ip);
+          out.push(this.allocated(i, ip, existing));
         }
       } catch (e) {
         const stuck: string[] = [];

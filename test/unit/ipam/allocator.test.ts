@@ -40,8 +40,8 @@ describe('allocate: round robin like host-local', () => {
     const a = await i.allocate({ containerId: 'c1', ifname: 'eth0', requested: [] });
     expect(a).toEqual({
       ips: [
-        { address: '10.0.0.2/29', ip: '10.0.0.2', prefixLength: 29, gateway: '10.0.0.1', gatewayExplicit: false, family: 4, rangeSet: 0 },
-        { address: 'fd00::2/125', ip: 'fd00::2', prefixLength: 125, gateway: 'fd00::1', gatewayExplicit: false, family: 6, rangeSet: 1 },
+        { address: '10.0.0.2/29', ip: '10.0.0.2', prefixLength: 29, gateway: '10.0.0.1', gatewayExplicit: false, family: 4, rangeSet: 0, existing: false },
+        { address: 'fd00::2/125', ip: 'fd00::2', prefixLength: 125, gateway: 'fd00::1', gatewayExplicit: false, family: 6, rangeSet: 1, existing: false },
       ],
       routes: [{ dst: '0.0.0.0/0' }],
     });
@@ -95,7 +95,11 @@ describe('allocate: a repeated ADD returns what the attachment holds (idempotent
   it('completes a half-held attachment: keeps the IPv4 it holds and adds the IPv6', async () => {
     const { ipam: i, store } = ipam(dual());
     store.put('10.0.0.5', parseIp('10.0.0.5')!, 'c1\r\neth0');
-    expect(await add(i, 'c1')).toEqual(['10.0.0.5/29', 'fd00::2/125']);
+    const a = await i.allocate({ containerId: 'c1', ifname: 'eth0', requested: [] });
+    expect(a.ips.map((x) => [x.address, x.existing])).toEqual([
+      ['10.0.0.5/29', true],
+      ['fd00::2/125', false],
+    ]);
   });
 
   it('an older one-line reservation of the container counts as held', async () => {
