@@ -16,6 +16,10 @@ export const ErrorCode = {
   HnsOperationFailed: 100,
   /** Plugin-specific: the IP pool has no free address. */
   AddressPoolExhausted: 101,
+  /** Plugin-specific: CHECK found the pod's network different from what ADD made. */
+  CheckFailed: 102,
+  /** Plugin-specific: GC could not clean up everything it should have. */
+  GcIncomplete: 103,
   /** Plugin-specific: an unexpected exception (a bug); the message is still readable. */
   Internal: 199,
 } as const;

@@ -1,0 +1,160 @@
+// ADD: validate, lock the container, ensure the network, reserve addresses, create the endpoint,
+// attach it to the pod's namespace, answer with the result. All or nothing: whatever this call made
+// is removed again when a later step fails. A repeated ADD returns the same result and creates
+// nothing; a stale endpoint of the same name (from a crashed call) is removed and made again.
+
+import { CniError, ErrorCode } from '../cni/errors.js';
+import type { CniResult } from '../cni/result.js';
+import { isNotFound } from '../hns/hns.js';
+import type { HostComputeEndpoint, HostComputeNetwork } from '../hns/schema.js';
+import type { Allocation } from '../ipam/index.js';
+import type { BridgeContext } from './context.js';
+import { endpointIps, podAddresses, podDns, removeEndpoint } from './endpoint-ops.js';
+import { type PodAddress, endpointSettings } from './endpoint-spec.js';
+import { step } from './errors.js';
+import { reservedGatewayAddresses } from './gateway.js';
+import { containerLock } from './locks.js';
+import { isPodEndpointName, parseNamespaceGuid, podEndpointName, sameGuid } from './naming.js';
+import { ensureNetwork, isAddressInUse } from './network.js';
+import { buildResult } from './result.js';
+
+/** How often ADD picks another address when HNS says one is in use by an endpoint it does not own. */
+const MAX_ADDRESS_ATTEMPTS = 4;
+
+export function requireNamespace(netns: string): string {
+  const guid = parseNamespaceGuid(netns);
+  if (!guid) {
+    throw new CniError(
+      ErrorCode.InvalidEnvironment,
+      `CNI_NETNS: ${JSON.stringify(netns.slice(0, 100))} is not an HCN namespace GUID`,
+      'containerd passes the ID of the HCN namespace it created for the pod (for example 5f0b1190-63be-4e0c-b974-bd0f55675a42); "none", "container:<id>" and paths are HNS v1 / Linux forms',
+    );
+  }
+  return guid;
+}
+
+export async function add(ctx: BridgeContext): Promise<CniResult> {
+  const { cfg, env } = ctx;
+  const netns = requireNamespace(env.netns);
+  for (const w of cfg.warnings) ctx.log.warn(w);
+  return containerLock(cfg.stateDir, cfg.network, env.containerId, env.ifname, ctx.platform).withLock(async () => {
+    const network = await ensureNetwork({ hns: ctx.hns, cfg, subnets: ctx.subnets, log: ctx.log, platform: ctx.platform });
+    const name = podEndpointName(env.containerId, env.ifname, cfg.network);
+
+    const existing = await step('find endpoint', () => ctx.hns.findEndpointByName(name));
+    if (existing) {
+      const again = await repeatResult(ctx, existing, network, netns);
+      if (again) return again;
+      ctx.log.warn({ endpointId: existing.ID }, 'removing a stale endpoint of this pod (left by an earlier, interrupted call)');
+      await removeEndpoint(ctx, existing, 'remove stale endpoint');
+    }
+
+    const dsrSupported = cfg.loopbackDsr ? await dsrAvailable(ctx) : false;
+    let allocation = await step('reserve IP addresses', () => allocate(ctx, []));
+    let created: HostComputeEndpoint | undefined;
+    try {
+      const excluded: string[] = [];
+      for (let attempt = 1; ; attempt++) {
+        const addresses = podAddresses(ctx, allocation);
+        const settings = endpointSettings(cfg, { name, networkId: network.ID, addresses, dns: podDns(ctx, allocation), dsrSupported });
+        try {
+          created = await step('create endpoint', () => ctx.hns.createEndpoint(network.ID, settings as never));
+          break;
+        } catch (e) {
+          if (!isAddressInUse(e) || attempt >= MAX_ADDRESS_ATTEMPTS) throw e;
+          const foreign = await clearAddressConflict(ctx, network, name, addresses);
+          if (foreign.length === 0) continue; // a stale endpoint of ours held it: removed, try again
+          if (cfg.runtime.requestedIps.length > 0) throw e; // the pod asked for this address: nothing else will do
+          excluded.push(...foreign);
+          await step('release conflicting addresses', () => ctx.ipam.release(env.containerId, env.ifname));
+          allocation = await step('reserve IP addresses', () => allocate(ctx, excluded));
+        }
+      }
+      await step(`attach endpoint to namespace ${netns}`, () => ctx.hns.attachEndpoint(netns, (created as HostComputeEndpoint).ID));
+    } catch (e) {
+      await rollback(ctx, created, name);
+      throw e;
+    }
+    ctx.log.info({ endpointId: created.ID, ips: created.IpConfigurations?.map((c) => c.IpAddress) }, 'endpoint created and attached');
+    return buildResult(env.ifname, created.MacAddress, env.netns, podAddresses(ctx, allocation), allocation.routes, podDns(ctx, allocation));
+  });
+}
+
+function allocate(ctx: BridgeContext, excluded: readonly string[]): Promise<Allocation> {
+  const gateways = reservedGatewayAddresses(ctx.cfg.ipam);
+  for (const x of excluded) gateways.add(x);
+  return ctx.ipam.allocate({ containerId: ctx.env.containerId, ifname: ctx.env.ifname, requested: ctx.cfg.runtime.requestedIps, exclude: gateways });
+}
+
+async function dsrAvailable(ctx: BridgeContext): Promise<boolean> {
+  const probe = await step('probe HNS version', () => ctx.hns.probe());
+  if (!probe.features.dsr) {
+    const v = probe.version ? `${probe.version.Major}.${probe.version.Minor}` : 'unknown';
+    ctx.log.warn({ hnsVersion: v, reason: probe.error }, `loopbackDSR is configured but HNS ${v} does not support DSR; the loopback DSR policy is left out`);
+  }
+  return probe.features.dsr;
+}
+
+/**
+ * A repeated ADD: when the endpoint is on the right network, attached to this namespace and holds
+ * exactly this attachment's reservations, answer from it without creating anything.
+ */
+async function repeatResult(ctx: BridgeContext, ep: HostComputeEndpoint, network: HostComputeNetwork, netns: string): Promise<CniResult | undefined> {
+  if (!sameGuid(ep.HostComputeNetwork, network.ID) || !sameGuid(ep.HostComputeNamespace, netns)) return undefined;
+  const held = await step('look up reservations', () => ctx.ipam.find(ctx.env.containerId, ctx.env.ifname));
+  const reserved = held.map((r) => r.ip.toLowerCase()).sort();
+  if (reserved.length === 0 || reserved.join() !== endpointIps(ep).join()) return undefined;
+  const allocation = await step('reserve IP addresses', () => allocate(ctx, []));
+  ctx.log.info({ endpointId: ep.ID }, 'ADD repeated for an existing endpoint; returning its result');
+  return buildResult(ctx.env.ifname, ep.MacAddress, ctx.env.netns, podAddresses(ctx, allocation), allocation.routes, podDns(ctx, allocation));
+}
+
+/**
+ * HNS refused an address as in use. An endpoint of ours holding it is stale (IPAM, the owner of
+ * addresses, has just given it to this pod), so it is removed. Returns the addresses held by
+ * endpoints hnsbridge does not own, which ADD must avoid.
+ */
+async function clearAddressConflict(ctx: BridgeContext, network: HostComputeNetwork, name: string, addresses: PodAddress[]): Promise<string[]> {
+  const wanted = new Set(addresses.map((a) => a.ip.toLowerCase()));
+  const all = await step('list network endpoints', () => ctx.hns.listNetworkEndpoints(network.ID));
+  const foreign: string[] = [];
+  for (const ep of all) {
+    if (ep.Name === name) continue;
+    const clash = endpointIps(ep).filter((ip) => wanted.has(ip));
+    if (clash.length === 0) continue;
+    if (isPodEndpointName(ep.Name ?? '')) {
+      ctx.log.warn({ endpointId: ep.ID, name: ep.Name, ips: clash }, 'removing a stale hnsbridge endpoint that still holds an address now reserved for this pod');
+      await removeEndpoint(ctx, ep, 'remove stale endpoint holding the address');
+    } else {
+      ctx.log.warn({ endpointId: ep.ID, name: ep.Name, ips: clash }, 'an endpoint hnsbridge does not own holds the address; choosing another');
+      foreign.push(...clash);
+    }
+  }
+  return foreign;
+}
+
+/**
+ * Undoes this ADD: the endpoint (the one created, or one a timed-out create may have made after
+ * all), then the addresses. When the endpoint cannot be confirmed gone (HNS unreachable), the
+ * addresses stay reserved so none is handed out while its endpoint may exist; the DEL the runtime
+ * sends after a failed ADD releases them.
+ */
+async function rollback(ctx: BridgeContext, created: HostComputeEndpoint | undefined, name: string): Promise<void> {
+  let gone = true;
+  try {
+    const ep = created ?? (await ctx.hns.findEndpointByName(name));
+    if (ep) await removeEndpoint(ctx, ep, 'roll back');
+  } catch (e) {
+    if (!isNotFound(e)) {
+      gone = false;
+      ctx.log.error({ err: (e as Error).message }, 'rollback could not remove the endpoint; its addresses stay reserved until DEL');
+    }
+  }
+  if (!gone) return;
+  try {
+    const released = await ctx.ipam.release(ctx.env.containerId, ctx.env.ifname);
+    ctx.log.info({ released }, 'rolled back: endpoint removed and addresses released');
+  } catch (e) {
+    ctx.log.error({ err: (e as Error).message }, 'rollback could not release the addresses');
+  }
+}

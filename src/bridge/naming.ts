@@ -1,0 +1,56 @@
+// Deterministic HNS object names. DEL, CHECK, GC and a retried ADD find a pod's endpoint by name,
+// without local state, so a process killed mid-call leaves nothing that cannot be found. The
+// prefix is the ownership marker: GC and inspect never touch an endpoint without it.
+
+import { createHash } from 'node:crypto';
+
+export const POD_ENDPOINT_PREFIX = 'hnsbridge-pod_';
+export const GATEWAY_ENDPOINT_PREFIX = 'hnsbridge-gw_';
+
+/**
+ * `hnsbridge-pod_<containerId>_<ifname>_<network>_<hash8>`. Container IDs, interface names and
+ * network names may all contain `_`, so the readable part alone could collide for two different
+ * attachments; the hash of the exact triple makes the name unique.
+ */
+export function podEndpointName(containerId: string, ifname: string, network: string): string {
+  const h = createHash('sha256').update(`${containerId}\0${ifname}\0${network}`).digest('hex').slice(0, 8);
+  return `${POD_ENDPOINT_PREFIX}${containerId}_${ifname}_${network}_${h}`;
+}
+
+export function isPodEndpointName(name: string): boolean {
+  return name.startsWith(POD_ENDPOINT_PREFIX) && /_[0-9a-f]{8}$/.test(name);
+}
+
+/** The host vNIC that holds the bridge gateway address of the network. */
+export function gatewayEndpointName(network: string): string {
+  return `${GATEWAY_ENDPOINT_PREFIX}${network}`;
+}
+
+/**
+ * The name win-bridge and sdnbridge give a pod's endpoint (`<containerId>_<network>`). DEL also
+ * removes an endpoint by that name, so pods started before a switch to hnsbridge are cleaned up.
+ */
+export function legacyEndpointName(containerId: string, network: string): string {
+  return `${containerId}_${network}`;
+}
+
+/** Lock stripe for a container: ADD and DEL of one container serialise; different pods rarely share a stripe. */
+export function containerLockStripe(containerId: string, ifname: string, stripes: number): number {
+  const h = createHash('sha256').update(`${containerId}\0${ifname}`).digest();
+  return h.readUInt32LE(0) % stripes;
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * containerd passes the HCN namespace GUID; braces are tolerated, anything else is not a namespace.
+ * The case is kept as given (HNS compares GUIDs case-insensitively, and so does hnsbridge).
+ */
+export function parseNamespaceGuid(netns: string): string | undefined {
+  const bare = netns.startsWith('{') && netns.endsWith('}') ? netns.slice(1, -1) : netns;
+  return GUID.test(bare) ? bare : undefined;
+}
+
+export function sameGuid(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}
