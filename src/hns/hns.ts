@@ -238,6 +238,15 @@ export class HnsService {
     return this.getById('Namespace', id, parseNamespace);
   }
 
+  /**
+   * The host's own namespace (Type HostDefault, compartment 1): where a host vNIC such as the L2Bridge
+   * gateway endpoint is attached. Filters with `IsDefault` like hcsshim, then keeps the host one.
+   */
+  async findHostDefaultNamespace(): Promise<HostComputeNamespace | undefined> {
+    const found = await this.lookup('Namespace', { IsDefault: true }, parseNamespace);
+    return found.find((n) => n.Type === 'HostDefault');
+  }
+
   /** The endpoint ids attached to a namespace, or undefined when the namespace does not exist. */
   async namespaceEndpointIds(namespaceId: string): Promise<string[] | undefined> {
     const ns = await this.getNamespace(namespaceId);
@@ -316,7 +325,7 @@ export class HnsService {
   // ---- plumbing
 
   /** Enumerate with a filter, then query each id; ids that vanish in between are skipped. */
-  private async lookup<T>(resource: HcnResource, filter: Record<string, string>, parse: (v: unknown) => T): Promise<T[]> {
+  private async lookup<T>(resource: HcnResource, filter: Record<string, string | boolean>, parse: (v: unknown) => T): Promise<T[]> {
     const query = JSON.stringify(hostComputeQuery(filter));
     const list = await this.api.enumerate(resource, query);
     const ids = this.parse(list, parseIdList, hcnFunction('Enumerate', resource), JSON.stringify(filter));
