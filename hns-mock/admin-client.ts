@@ -19,7 +19,12 @@ export class MockAdminClient {
     readonly address: string,
     options: AdminClientOptions = {},
   ) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.enable_channelz': 0, 'grpc.enable_retries': 0 });
+    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+      'grpc.enable_channelz': 0,
+      'grpc.enable_retries': 0,
+      // A dump of a busy mock (thousands of endpoints, a long call log) can pass gRPC's 4 MiB default.
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    });
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 

@@ -127,7 +127,7 @@ export interface MockServer {
 export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
   const where = parseListenAddress(options.listen);
   const hns = new MockHns(options.model ?? options.modelOptions ?? {});
-  const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
+  const server = new grpc.Server({ 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   server.addService(HNS_SERVICE_DEFINITION, implementation(hns));
 
   let bindTarget: string;

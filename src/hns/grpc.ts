@@ -235,6 +235,8 @@ class GrpcTransport implements CallTransport {
         'grpc.enable_channelz': 0,
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 1000,
+        // gRPC's 4 MiB default would cap an enumerate of a very large host; HNS itself has no such limit.
+        'grpc.max_receive_message_length': 64 * 1024 * 1024,
       });
     } catch (e) {
       setupError = `invalid address: ${(e as Error).message}`;

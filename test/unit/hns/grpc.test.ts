@@ -232,6 +232,19 @@ describe('GrpcHcnApi against the mock server', () => {
     await expect(api.version()).rejects.toMatchObject({ name: 'HnsUnavailableError', reason: 'unreachable' });
   }, 20_000);
 
+  it('reports a server that accepts connections but never speaks as unreachable after the connect deadline', async () => {
+    const sock = path.join(dir, 'silent.sock');
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(sock, resolve));
+    try {
+      const api = new GrpcHcnApi({ address: `unix://${sock}`, timeoutMs: 60_000, connectTimeoutMs: 300 });
+      clients.push(api);
+      await expect(api.version()).rejects.toMatchObject({ name: 'HnsUnavailableError', reason: 'unreachable', message: `HNS not reachable at unix://${sock}: no connection within 300 ms` });
+    } finally {
+      silent.close();
+    }
+  }, 20_000);
+
   it('reports the mock in unreachable mode as unreachable, and recovers when it is back', async () => {
     server.hns.admin('unreachable', { mode: 'unavailable' });
     const api = client();
