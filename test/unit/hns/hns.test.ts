@@ -211,6 +211,15 @@ describe.each(backends)('HnsService over $name', (backend) => {
       expect(await svc.namespaceEndpointIds(ns)).toEqual([]);
     });
 
+    it('finds the host default namespace with the IsDefault filter, and nothing when there is none', async () => {
+      hns.admin('namespaceCreate');
+      expect(await svc.findHostDefaultNamespace()).toBeUndefined();
+      const { ID } = hns.admin('namespaceCreate', { type: 'HostDefault' }) as { ID: string };
+      expect((await svc.findHostDefaultNamespace())?.ID).toBe(ID);
+      const calls = (hns.admin('calls', { method: 'HcnEnumerateNamespaces' }) as { calls: { args: { Filter: string } }[] }).calls;
+      expect(JSON.parse(calls[0]!.args.Filter)).toEqual({ IsDefault: true });
+    });
+
     it('surfaces a second attach as HnsError HCN_E_ENDPOINT_ALREADY_ATTACHED', async () => {
       const net = await svc.createNetwork(networkSettings());
       const ep = await svc.createEndpoint(net.ID, endpointSettings('c1', '10.244.3.17'));
