@@ -302,13 +302,13 @@ function normaliseIpam(raw: unknown, top: ObjectReader, warnings: string[]): unk
 
 function parseRuntime(r: ObjectReader, env: CniEnv, problems: Problems): RuntimeSettings {
   const out: RuntimeSettings = { portMappings: [], requestedIps: [] };
-  if (env.args.ip) out.requestedIps.push(...env.args.ip.split(',').map((s) => s.trim()).filter((s) => s !== ''));
-
   const args = r.object('args');
   const cniArgs = args?.object('cni');
   const argIps = cniArgs?.stringArray('ips');
-  if (argIps) out.requestedIps.push(...argIps);
   cniArgs?.accept('labels');
+  // CONVENTIONS.md: a plugin that understands `args` ignores the same thing in CNI_ARGS.
+  if (argIps) out.requestedIps.push(...argIps);
+  else if (env.args.ip) out.requestedIps.push(...env.args.ip.split(',').map((s) => s.trim()).filter((s) => s !== ''));
 
   const rc = r.object('runtimeConfig');
   if (rc) {
@@ -342,7 +342,7 @@ function parseRuntime(r: ObjectReader, env: CniEnv, problems: Problems): Runtime
   }
   for (const [i, ip] of out.requestedIps.entries()) {
     const addr = ip.includes('/') ? parseCidr(ip)?.ip : ip;
-    if (!addr || isIP(addr) === 0) problems.add(i === 0 && env.args.ip ? 'CNI_ARGS.IP' : 'runtimeConfig.ips', `is not an IP address: ${JSON.stringify(ip)}`);
+    if (!addr || isIP(addr) === 0) problems.add(i === 0 && env.args.ip && !argIps ? 'CNI_ARGS.IP' : 'runtimeConfig.ips', `is not an IP address: ${JSON.stringify(ip)}`);
   }
   return out;
 }

@@ -93,10 +93,12 @@ describe('parseBridgeConfig', () => {
     expect(bridgeSubnets(b.ipam)[0]?.gateway).toBe('10.244.1.1');
   });
 
-  it('collects the requested IPs from CNI_ARGS, args.cni.ips and runtimeConfig.ips', () => {
+  it('collects the requested IPs from args.cni.ips (or else CNI_ARGS IP=) and runtimeConfig.ips', () => {
     const e = readEnv({ CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: 'x', CNI_IFNAME: 'eth0', CNI_ARGS: 'IP=10.244.1.50' }, 'linux');
     const conf = parseNetConf({ ...base, args: { cni: { ips: ['10.244.1.51'] } }, runtimeConfig: { ips: ['10.244.1.52/24'] } }, 'ADD', 'linux');
-    expect(parseBridgeConfig(conf, e, 'linux')?.runtime.requestedIps).toEqual(['10.244.1.50', '10.244.1.51', '10.244.1.52/24']);
+    expect(parseBridgeConfig(conf, e, 'linux')?.runtime.requestedIps).toEqual(['10.244.1.51', '10.244.1.52/24']);
+    const noArgs = parseNetConf({ ...base, runtimeConfig: { ips: ['10.244.1.52/24'] } }, 'ADD', 'linux');
+    expect(parseBridgeConfig(noArgs, e, 'linux')?.runtime.requestedIps).toEqual(['10.244.1.50', '10.244.1.52/24']);
   });
 });
 
