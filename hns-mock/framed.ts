@@ -24,10 +24,13 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { CallRequest, CallResponse, HnsCallHandler } from '../src/hns/wire.js';
+import { MockUnreachableError } from './faults.js';
 
 export const FRAMED_MAX_BODY = 64 * 1024 * 1024;
 
 const E_FAIL = 0x80004005 | 0;
+/** HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE): what HCN returns when the HNS service is not there. */
+const RPC_S_SERVER_UNAVAILABLE = 0x800706ba | 0;
 
 export interface FramedDoor {
   /** The address clients should use: the socket path, or `127.0.0.1:<real port>`. */
@@ -184,11 +187,11 @@ async function clearStaleSocket(path: string): Promise<void> {
   fs.unlinkSync(path);
 }
 
-function failure(message: string): CallResponse {
+function failure(message: string, hresult = E_FAIL): CallResponse {
   return {
-    hresult: E_FAIL,
+    hresult,
     json: '',
-    errorRecord: JSON.stringify({ Success: false, Error: message, ErrorCode: E_FAIL >>> 0 }),
+    errorRecord: JSON.stringify({ Success: false, Error: message, ErrorCode: hresult >>> 0 }),
   };
 }
 
@@ -209,8 +212,13 @@ function serveConnection(socket: net.Socket, handler: HnsCallHandler): void {
     try {
       res = await handler.call(req);
     } catch (e) {
-      // The model must answer with an HRESULT; an exception is a mock bug, reported rather than hung on.
-      res = failure(`hns-mock failed handling ${req.method}: ${e instanceof Error ? e.message : String(e)}`);
+      if (e instanceof MockUnreachableError) {
+        // A simulated HNS outage: on this wire it looks the way a stopped HNS service looks to HCN callers.
+        res = failure(e.message, RPC_S_SERVER_UNAVAILABLE);
+      } else {
+        // The model must answer with an HRESULT; an exception is a mock bug, reported rather than hung on.
+        res = failure(`hns-mock failed handling ${req.method}: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     let bytes: Buffer;
     try {

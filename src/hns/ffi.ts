@@ -464,11 +464,12 @@ export class FfiHcnApi implements HcnApi {
     this.keys.clear();
   }
 
+  /** A REFGUID argument. A string that is no GUID cannot even be passed; it fails as HNS fails a malformed GUID in JSON. */
   private guid(fn: string, id: string): Buffer {
     try {
       return guidToBytes(id); // a fresh copy per call: a Win64 callee may scribble on its REFGUID
     } catch (e) {
-      throw new HnsError(fn, id, HRESULT.E_INVALIDARG, message(e));
+      throw new HnsError(fn, id, HRESULT.HCN_E_GUID_CONVERSION_FAILURE, message(e));
     }
   }
 

@@ -172,10 +172,10 @@ describe('GUIDs through native memory', () => {
     expect(script.calls[1]).toMatchObject({ method: 'HcnQueryNetworkProperties', id: NET });
   });
 
-  it('refuses a malformed GUID before calling HNS, as E_INVALIDARG', async () => {
+  it('refuses a malformed GUID before calling HNS, as HCN_E_GUID_CONVERSION_FAILURE', async () => {
     const e = await rejection(api.query('Network', 'not-a-guid', QUERY));
     expect(e).toBeInstanceOf(HnsError);
-    expect(e).toMatchObject({ operation: 'HcnOpenNetwork', object: 'not-a-guid', hex: '0x80070057' });
+    expect(e).toMatchObject({ operation: 'HcnOpenNetwork', object: 'not-a-guid', hex: '0x803b0019' });
     expect(script.calls).toEqual([]);
   });
 });

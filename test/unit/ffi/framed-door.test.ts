@@ -14,6 +14,7 @@ import {
   encodeResponse,
   startFramedDoor,
 } from '../../../hns-mock/framed.js';
+import { MockUnreachableError } from '../../../hns-mock/faults.js';
 import type { CallRequest, CallResponse, HnsCallHandler } from '../../../src/hns/wire.js';
 
 /** Answers each call with its own fields, so a test can tell which request an answer belongs to. */
@@ -175,6 +176,13 @@ describe('startFramedDoor', () => {
     const [answer] = await exchange(door.address, [encodeRequest(REQ)], 1);
     expect(answer!.hresult >>> 0).toBe(0x80004005);
     expect(JSON.parse(answer!.errorRecord)).toEqual({ Success: false, Error: 'hns-mock failed handling HcnOpenNetwork: model bug', ErrorCode: 0x80004005 });
+  });
+
+  it('answers a simulated HNS outage with RPC_S_SERVER_UNAVAILABLE, as HCN reports a stopped HNS', async () => {
+    const door = await start({ call: () => Promise.reject(new MockUnreachableError('HNS is restarting')) }, socketPath());
+    const [answer] = await exchange(door.address, [encodeRequest(REQ)], 1);
+    expect(answer!.hresult >>> 0).toBe(0x800706ba);
+    expect(JSON.parse(answer!.errorRecord)).toMatchObject({ Error: 'HNS is restarting', ErrorCode: 0x800706ba });
   });
 
   it('closes a connection that sends a malformed frame, without answering it', async () => {
