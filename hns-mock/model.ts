@@ -45,6 +45,11 @@
 //     attached endpoint detaches it; deleting a namespace detaches its endpoints (containerd may
 //     remove a namespace before the plugin's DEL; the endpoint then lingers, detached).
 //
+// The host's own compartment (1) is modelled as a namespace of Type HostDefault that exists from
+// boot (option hostDefaultNamespace, default on): host vNICs such as the L2Bridge gateway endpoint
+// are attached to it, found with the `IsDefault` filter as flannel and hcsshim's tooling do. It
+// survives an HNS restart and comes back (with a new ID) after a reboot or reset.
+//
 // Persistence: a network is persistent only when created with Flags EnablePersistent (16) and not
 // EnableNonPersistent (8); everything else (what a CNI plugin creates) is non-persistent and reads
 // back with Flags | 8, as HNS reports it. restart() models `Restart-Service hns` (P19): endpoints
@@ -109,6 +114,8 @@ export interface ModelOptions {
   version?: HnsVersion;
   /** The host's network adapters, for NetAdapterName. Default ["Ethernet"]. */
   adapters?: readonly string[];
+  /** Whether the host's default compartment exists as a HostDefault namespace. Default true. */
+  hostDefaultNamespace?: boolean;
 }
 
 export const DEFAULT_VERSION: HnsVersion = Object.freeze({ Major: 15, Minor: 4 });
@@ -241,10 +248,11 @@ function describeClaim(c: PortClaim): string {
 const MAC_OUI_BASE = 0x00155d000000;
 const MAC_POOL_SIZE = 0x1000;
 const FIRST_MAC_POOL = 0x52c;
-const FIRST_COMPARTMENT = 2; // 1 is the host's default compartment
+const HOST_COMPARTMENT = 1;
+const FIRST_COMPARTMENT = 2;
 
 export class HnsModel {
-  private readonly options: { version: HnsVersion; adapters: string[] };
+  private readonly options: { version: HnsVersion; adapters: string[]; hostDefaultNamespace: boolean };
   private version_: HnsVersion;
   private adapters_: string[];
   private readonly networks = new Map<string, NetworkRec>();
@@ -255,10 +263,22 @@ export class HnsModel {
   private readonly methods: ReadonlyMap<string, (req: CallRequest) => string>;
 
   constructor(options: ModelOptions = {}) {
-    this.options = { version: { ...(options.version ?? DEFAULT_VERSION) }, adapters: [...(options.adapters ?? DEFAULT_ADAPTERS)] };
+    this.options = {
+      version: { ...(options.version ?? DEFAULT_VERSION) },
+      adapters: [...(options.adapters ?? DEFAULT_ADAPTERS)],
+      hostDefaultNamespace: options.hostDefaultNamespace ?? true,
+    };
     this.version_ = { ...this.options.version };
     this.adapters_ = [...this.options.adapters];
     this.methods = this.methodTable();
+    this.boot();
+  }
+
+  /** What exists before anyone calls HNS: the host's default compartment. */
+  private boot(): void {
+    if (!this.options.hostDefaultNamespace) return;
+    const id = this.newId('', this.namespaces, HRESULT.ERROR_ALREADY_EXISTS, 'namespace');
+    this.namespaces.set(key(id), { id, compartment: HOST_COMPARTMENT, type: 'HostDefault', endpoints: [], containers: [] });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -907,10 +927,13 @@ export class HnsModel {
     return { endpointsRemoved };
   }
 
-  /** A node reboot: endpoints and namespaces are gone, and every network not created persistent. */
+  /**
+   * A node reboot: endpoints and namespaces are gone, and every network not created persistent. The
+   * host's default namespace comes back with a new ID (it is not counted as removed).
+   */
   reboot(): { endpointsRemoved: number; namespacesRemoved: number; networksRemoved: number } {
     const endpointsRemoved = this.endpoints.size;
-    const namespacesRemoved = this.namespaces.size;
+    const namespacesRemoved = [...this.namespaces.values()].filter((n) => n.compartment !== HOST_COMPARTMENT).length;
     this.endpoints.clear();
     this.namespaces.clear();
     let networksRemoved = 0;
@@ -921,6 +944,7 @@ export class HnsModel {
       }
     }
     this.nextCompartment = FIRST_COMPARTMENT;
+    this.boot();
     return { endpointsRemoved, namespacesRemoved, networksRemoved };
   }
 
@@ -933,6 +957,7 @@ export class HnsModel {
     this.adapters_ = [...this.options.adapters];
     this.nextMacPool = FIRST_MAC_POOL;
     this.nextCompartment = FIRST_COMPARTMENT;
+    this.boot();
   }
 
   dump(): ModelDump {

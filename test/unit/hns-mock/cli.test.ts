@@ -72,13 +72,14 @@ describe('hns-mock CLI', () => {
 
     const table = await run(['dump', '--table', '--address', address]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toContain('NAMESPACES (1)');
+    expect(table.stdout).toContain('NAMESPACES (2)'); // the host's default one and the new one
     expect(table.stdout).toContain(guid);
     expect(table.stdout).toContain('HNS 10.1; adapters: Ethernet 2');
 
     expect((await run(['namespace', 'delete', guid])).code).toBe(0);
-    const dump = JSON.parse((await run(['dump'])).stdout) as { namespaces: unknown[]; version: unknown; adapters: string[] };
-    expect(dump).toMatchObject({ namespaces: [], version: { Major: 10, Minor: 1 }, adapters: ['Ethernet 2'] });
+    const dump = JSON.parse((await run(['dump'])).stdout) as { namespaces: { Type: string }[]; version: unknown; adapters: string[] };
+    expect(dump).toMatchObject({ version: { Major: 10, Minor: 1 }, adapters: ['Ethernet 2'] });
+    expect(dump.namespaces.map((n) => n.Type)).toEqual(['HostDefault']);
   });
 
   it('injects a fault that a client then meets, and shows the call in the log', async () => {

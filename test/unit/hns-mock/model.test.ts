@@ -477,10 +477,12 @@ describe('queries', () => {
     failsWith(hcn(m, 'HcnEnumerateEndpoints', { json: { SchemaVersion: SV, Filter: '{"ID":"x"}' } }), HRESULT.HCN_E_GUID_CONVERSION_FAILURE);
   });
 
-  it('finds the host default namespace with the IsDefault filter', () => {
-    m.createNamespace();
-    const def = m.createNamespace({ type: 'HostDefault' });
-    expect(enumerate(m, 'Namespaces', { IsDefault: true })).toEqual([def]);
+  it("has the host's default compartment as a HostDefault namespace, found with the IsDefault filter", () => {
+    const pod = m.createNamespace();
+    const [host] = enumerate(m, 'Namespaces', { IsDefault: true });
+    expect(ok(hcn(m, 'HcnQueryNamespaceProperties', { id: host }))).toMatchObject({ Type: 'HostDefault', NamespaceId: 1 });
+    expect(enumerate(m, 'Namespaces', { IsDefault: false })).toEqual([pod]);
+    expect(enumerate(new HnsModel({ hostDefaultNamespace: false }), 'Namespaces')).toEqual([]);
   });
 });
 
@@ -500,10 +502,11 @@ describe('HNS restart, node reboot and reset', () => {
     const e = createEndpoint(m, n.ID);
     const ns = m.createNamespace();
     ok(attach(m, ns, e.ID));
+    const host = enumerate(m, 'Namespaces', { IsDefault: true });
     expect(m.restart()).toEqual({ endpointsRemoved: 1 });
     expect(enumerate(m, 'Networks')).toEqual([n.ID]);
     expect(enumerate(m, 'Endpoints')).toEqual([]);
-    expect(enumerate(m, 'Namespaces')).toEqual([ns]);
+    expect(enumerate(m, 'Namespaces')).toEqual([...host, ns]);
     expect('Resources' in ok(hcn(m, 'HcnQueryNamespaceProperties', { id: ns }))).toBe(false);
     failsWith(hcn(m, 'HcnQueryEndpointProperties', { id: e.ID }), HRESULT.HCN_E_ENDPOINT_NOT_FOUND);
   });
@@ -513,14 +516,19 @@ describe('HNS restart, node reboot and reset', () => {
     const persistent = createNetwork(m, { Name: 'kept', Flags: 16, Ipams: [{ Type: 'Static', Subnets: [subnet('10.9.0.0/24', '10.9.0.1')] }] });
     createEndpoint(m, transient.ID);
     m.createNamespace();
+    const [hostBefore] = enumerate(m, 'Namespaces', { IsDefault: true });
     expect(m.reboot()).toEqual({ endpointsRemoved: 1, namespacesRemoved: 1, networksRemoved: 1 });
     expect(enumerate(m, 'Networks')).toEqual([persistent.ID]);
     expect(enumerate(m, 'Endpoints')).toEqual([]);
-    expect(enumerate(m, 'Namespaces')).toEqual([]);
+    // Only the host's default namespace, back with a new ID.
+    const after = enumerate(m, 'Namespaces');
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(hostBefore);
+    expect(ok(hcn(m, 'HcnQueryNamespaceProperties', { id: after[0] }))).toMatchObject({ Type: 'HostDefault', NamespaceId: 1 });
   });
 
   it('reset: empty state with the constructor version and adapters', () => {
-    const custom = new HnsModel({ version: { Major: 11, Minor: 10 }, adapters: ['vEthernet (Ext)'] });
+    const custom = new HnsModel({ version: { Major: 11, Minor: 10 }, adapters: ['vEthernet (Ext)'], hostDefaultNamespace: false });
     createNetwork(custom, { Policies: [] });
     custom.setVersion({ Major: 9, Minor: 1 });
     custom.addAdapter('Ethernet 9');

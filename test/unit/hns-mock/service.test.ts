@@ -196,7 +196,7 @@ describe('admin actions', () => {
 
   it('namespaceCreate / namespaceDelete, as containerd does around ADD and DEL', () => {
     const { ID } = hns.admin('namespaceCreate') as { ID: string };
-    expect(enumerate(hns.model, 'Namespaces')).toEqual([ID]);
+    expect(enumerate(hns.model, 'Namespaces', { IsDefault: false })).toEqual([ID]);
     expect(hns.admin('namespaceDelete', { id: ID })).toEqual({ deleted: ID });
     expect(() => hns.admin('namespaceDelete', { id: ID })).toThrow(AdminError);
     expect(() => hns.admin('namespaceCreate', { type: 'Weird' })).toThrow(AdminError);
@@ -227,7 +227,9 @@ describe('admin actions', () => {
     hns.admin('unreachable', { mode: 'unavailable' });
     hns.admin('setVersion', { version: '9.1' });
     hns.admin('reset');
-    expect(hns.dump()).toEqual({ version: { Major: 15, Minor: 4 }, adapters: ['Ethernet'], networks: [], endpoints: [], namespaces: [], faults: [], unreachable: 'off', calls: 0 });
+    const dump = hns.dump();
+    expect(dump).toMatchObject({ version: { Major: 15, Minor: 4 }, adapters: ['Ethernet'], networks: [], endpoints: [], faults: [], unreachable: 'off', calls: 0 });
+    expect(dump.namespaces.map((n) => n.Type)).toEqual(['HostDefault']);
   });
 
   it('refuses unknown actions and malformed arguments with AdminError', () => {

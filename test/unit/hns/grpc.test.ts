@@ -196,7 +196,7 @@ describe('GrpcHcnApi against the mock server', () => {
       expect(tcp.address).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(tcp.address).not.toBe('127.0.0.1:0');
       const api = new GrpcHcnApi({ address: tcp.address });
-      expect(await api.enumerate('Namespace', '')).toBe('[]');
+      expect(await api.enumerate('Endpoint', '')).toBe('[]');
       api.close();
     } finally {
       await tcp.stop();
@@ -276,7 +276,7 @@ describe('GrpcHcnApi against the mock server', () => {
   it('keeps answering other clients while one call is held', async () => {
     server.hns.admin('fault', { method: 'HcnEnumerateNetworks', delayMs: -1 });
     const held = client().enumerate('Network', '');
-    await expect(client().enumerate('Namespace', '')).resolves.toBe('[]');
+    await expect(client().enumerate('Endpoint', '')).resolves.toBe('[]');
     server.hns.admin('clearFaults');
     await expect(held).resolves.toBe('[]');
   });
@@ -309,7 +309,7 @@ describe('GrpcHcnApi against the mock server', () => {
       try {
         const { ID } = await admin.admin<{ ID: string }>('namespaceCreate');
         const dump = await admin.dump();
-        expect(dump.namespaces.map((n) => n.ID)).toEqual([ID]);
+        expect(dump.namespaces.filter((n) => n.Type === 'Host').map((n) => n.ID)).toEqual([ID]);
         await expect(admin.admin('fault', { method: 'HcnNope', hresult: 1 })).rejects.toThrow(/unknown method|not a failure/);
         await expect(admin.admin('nope')).rejects.toThrow(/unknown admin action/);
       } finally {

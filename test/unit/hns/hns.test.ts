@@ -211,13 +211,14 @@ describe.each(backends)('HnsService over $name', (backend) => {
       expect(await svc.namespaceEndpointIds(ns)).toEqual([]);
     });
 
-    it('finds the host default namespace with the IsDefault filter, and nothing when there is none', async () => {
+    it("finds the host's default namespace with the IsDefault filter, and nothing when there is none", async () => {
       hns.admin('namespaceCreate');
-      expect(await svc.findHostDefaultNamespace()).toBeUndefined();
-      const { ID } = hns.admin('namespaceCreate', { type: 'HostDefault' }) as { ID: string };
-      expect((await svc.findHostDefaultNamespace())?.ID).toBe(ID);
+      const host = await svc.findHostDefaultNamespace();
+      expect(host).toMatchObject({ Type: 'HostDefault', NamespaceId: 1 });
       const calls = (hns.admin('calls', { method: 'HcnEnumerateNamespaces' }) as { calls: { args: { Filter: string } }[] }).calls;
       expect(JSON.parse(calls[0]!.args.Filter)).toEqual({ IsDefault: true });
+      hns.admin('namespaceDelete', { id: host!.ID });
+      expect(await svc.findHostDefaultNamespace()).toBeUndefined();
     });
 
     it('surfaces a second attach as HnsError HCN_E_ENDPOINT_ALREADY_ATTACHED', async () => {
