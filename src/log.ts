@@ -4,10 +4,15 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import pino from 'pino';
+import type pinoType from 'pino';
 import type { LogLevel, LogSettings } from './cni/netconf.js';
 
-export type Logger = pino.Logger;
+export type Logger = pinoType.Logger;
+
+/** pino is required on first use: VERSION and --help never log, and start-up time counts on every verb. */
+function pino(): typeof pinoType {
+  return require('pino') as typeof pinoType;
+}
 
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 5;
@@ -75,13 +80,18 @@ export function openLogger(target: LogTarget, bindings: Record<string, unknown>)
   try {
     fs.mkdirSync(path.dirname(target.file), { recursive: true });
     rotateIfNeeded(target.file, target.maxBytes, target.maxFiles);
-    const dest = pino.destination({ dest: target.file, sync: true, append: true });
-    return pino({ level: target.level, base: { pid: process.pid, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+    const p = pino();
+    const dest = p.destination({ dest: target.file, sync: true, append: true });
+    return p({ level: target.level, base: { pid: process.pid, ...bindings }, timestamp: p.stdTimeFunctions.isoTime }, dest);
   } catch {
     return silentLogger();
   }
 }
 
+/**
+ * A logger that writes nothing. It gets its own no-op destination: pino's default one opens stdout,
+ * which must carry only the CNI document (and fails with EBADF on a pipe under Wine).
+ */
 export function silentLogger(): Logger {
-  return pino({ enabled: false });
+  return pino()({ enabled: false }, { write: () => undefined });
 }

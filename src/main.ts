@@ -20,8 +20,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(usageText(PLUGIN_VERSION));
     return 0;
   }
-  const { bridgePlugin } = await import('./bridge/plugin.js');
-  return runCni(bridgePlugin);
+  return runCni(async () => (await import('./bridge/plugin.js')).bridgePlugin);
 }
 
 main(process.argv.slice(2)).then(

@@ -58,7 +58,7 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
         const addresses = podAddresses(ctx, allocation);
         const settings = endpointSettings(cfg, { name, networkId: network.ID, addresses, dns: podDns(ctx, allocation), dsrSupported });
         try {
-          created = await step('create endpoint', () => ctx.hns.createEndpoint(network.ID, settings as never));
+          created = await step('create endpoint', () => ctx.hns.createEndpoint(network.ID, settings));
           break;
         } catch (e) {
           if (!isAddressInUse(e) || attempt >= MAX_ADDRESS_ATTEMPTS) throw e;

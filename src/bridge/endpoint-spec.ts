@@ -2,6 +2,7 @@
 // DNS, and every policy, built in one place so ADD creates exactly what CHECK later expects.
 
 import type { CniDns } from '../cni/result.js';
+import type { Dns, HostComputeEndpointSettings, HostComputeNetworkSettings } from '../hns/schema.js';
 import type { BridgeConfig, PortMapping } from './config.js';
 import type { BridgeSubnet } from './gateway.js';
 import type { HcnPolicy } from './policies.js';
@@ -39,8 +40,8 @@ export function mergeDns(conf: CniDns, runtime: CniDns | undefined): CniDns {
   return out;
 }
 
-export function hcnDns(dns: CniDns): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
+export function hcnDns(dns: CniDns): Dns | undefined {
+  const out: Dns = {};
   if (dns.domain) out.Domain = dns.domain;
   if (dns.search?.length) out.Search = dns.search;
   if (dns.nameservers?.length) out.ServerList = dns.nameservers;
@@ -96,8 +97,8 @@ export function endpointPolicies(cfg: BridgeConfig, addresses: PodAddress[], dsr
   return out;
 }
 
-export function endpointSettings(cfg: BridgeConfig, input: EndpointSpecInput): Record<string, unknown> {
-  const doc: Record<string, unknown> = {
+export function endpointSettings(cfg: BridgeConfig, input: EndpointSpecInput): HostComputeEndpointSettings {
+  const doc: HostComputeEndpointSettings = {
     SchemaVersion: SCHEMA_VERSION,
     Name: input.name,
     HostComputeNetwork: input.networkId,
@@ -111,11 +112,11 @@ export function endpointSettings(cfg: BridgeConfig, input: EndpointSpecInput): R
 }
 
 /** The L2Bridge network document hnsbridge creates when none exists. */
-export function networkSettings(cfg: BridgeConfig, subnets: BridgeSubnet[]): Record<string, unknown> {
+export function networkSettings(cfg: BridgeConfig, subnets: BridgeSubnet[]): HostComputeNetworkSettings {
   const policies: HcnPolicy[] = [];
   if (cfg.adapter) policies.push({ Type: 'NetAdapterName', Settings: { NetworkAdapterName: cfg.adapter } });
   policies.push(...cfg.extraNetworkPolicies);
-  const doc: Record<string, unknown> = {
+  const doc: HostComputeNetworkSettings = {
     SchemaVersion: SCHEMA_VERSION,
     Name: cfg.network,
     Type: 'L2Bridge',
@@ -136,7 +137,7 @@ export function networkSettings(cfg: BridgeConfig, subnets: BridgeSubnet[]): Rec
 }
 
 /** The host vNIC holding the bridge gateway addresses (one per family). */
-export function gatewayEndpointSettings(name: string, networkId: string, subnets: BridgeSubnet[]): Record<string, unknown> {
+export function gatewayEndpointSettings(name: string, networkId: string, subnets: BridgeSubnet[]): HostComputeEndpointSettings {
   const perFamily = new Map<number, BridgeSubnet>();
   for (const s of subnets) if (!perFamily.has(s.family)) perFamily.set(s.family, s);
   return {

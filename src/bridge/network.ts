@@ -63,7 +63,7 @@ export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwor
     if (raced) return raced;
     let net: HostComputeNetwork;
     try {
-      net = await step('create network', () => o.hns.createNetwork(networkSettings(o.cfg, o.subnets) as never));
+      net = await step('create network', () => o.hns.createNetwork(networkSettings(o.cfg, o.subnets)));
       o.log.info({ networkId: net.ID, network: o.cfg.network }, 'created HNS network');
     } catch (e) {
       // Someone outside hnsbridge (an agent without our lock) created it first: use theirs.
@@ -103,7 +103,7 @@ async function createGatewayEndpoint(o: EnsureOptions, net: HostComputeNetwork):
   const name = gatewayEndpointName(o.cfg.network);
   let ep;
   try {
-    ep = await step('create gateway endpoint', () => o.hns.createEndpoint(net.ID, gatewayEndpointSettings(name, net.ID, o.subnets) as never));
+    ep = await step('create gateway endpoint', () => o.hns.createEndpoint(net.ID, gatewayEndpointSettings(name, net.ID, o.subnets)));
   } catch (e) {
     if (isAddressInUse(e)) {
       // A host vNIC made by a node script (or another agent) already holds the gateway address.

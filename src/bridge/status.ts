@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { HnsUnavailableError } from '../hns/api.js';
+import type { HostComputeNetwork } from '../hns/schema.js';
 import type { BridgeContext } from './context.js';
 import { StepError } from './errors.js';
 import { reservedGatewayAddresses } from './gateway.js';
@@ -35,7 +36,7 @@ export async function status(ctx: BridgeContext): Promise<void> {
 
   const fitting = networks.find((n) => networkMismatch(n, ctx.subnets) === undefined);
   if (networks.length > 0 && !fitting) {
-    notReady(ErrorCode.PluginNotAvailable, `hnsbridge is not ready: HNS network "${cfg.network}" does not match the config: ${networkMismatch(networks[0] as never, ctx.subnets)}`);
+    notReady(ErrorCode.PluginNotAvailable, `hnsbridge is not ready: HNS network "${cfg.network}" does not match the config: ${networkMismatch(networks[0] as HostComputeNetwork, ctx.subnets)}`);
   }
   if (!fitting && podsExist) {
     notReady(

@@ -9,7 +9,7 @@ import { errorDocument, writeStdout } from './output.js';
 import { type CniResult, resultForVersion } from './result.js';
 import { decodeConfig, readStdin } from './stdin.js';
 import { type CniVersion, LATEST_VERSION, SUPPORTED_VERSIONS } from './version.js';
-import { type Logger, openLogger, resolveLogTarget, silentLogger } from '../log.js';
+import { type Logger, openLogger, resolveLogTarget } from '../log.js';
 import { ObjectReader, Problems, isPlainObject } from './reader.js';
 
 export interface Invocation {
@@ -49,13 +49,17 @@ const defaultIo: SkelIo = {
   now: () => performance.now(),
 };
 
-/** Runs one invocation and returns the process exit code (0 or 1). Never throws. */
-export async function runCni<C>(plugin: Plugin<C>, io: SkelIo = defaultIo): Promise<number> {
+/**
+ * Runs one invocation and returns the process exit code (0 or 1). Never throws. The plugin is
+ * loaded only once the verb needs it: VERSION answers without loading any verb code.
+ */
+export async function runCni<C>(loadPlugin: () => Promise<Plugin<C>>, io: SkelIo = defaultIo): Promise<number> {
   const started = io.now();
   let version: CniVersion = LATEST_VERSION;
-  let log: Logger = silentLogger();
+  let log: Logger | undefined;
   let env: CniEnv | undefined;
   let verb: Verb | undefined;
+  let plugin: Plugin<C> | undefined;
   try {
     env = readEnv(io.env, io.platform);
     verb = env.command;
@@ -79,6 +83,7 @@ export async function runCni<C>(plugin: Plugin<C>, io: SkelIo = defaultIo): Prom
     if (decoded.hadBom) log.warn('network config starts with a UTF-8 byte-order mark; it was ignored');
 
     const conf = parseNetConf(decoded.value, verb, io.platform);
+    plugin = await loadPlugin();
     const config = plugin.parseConfig(conf, env);
     conf.problems.throwIfAny();
     if (config === undefined) throw new CniError(ErrorCode.Internal, 'internal error in hnsbridge: the config was rejected without a reason');
@@ -110,6 +115,9 @@ export async function runCni<C>(plugin: Plugin<C>, io: SkelIo = defaultIo): Prom
   } catch (e) {
     const err = toCniError(plugin, e);
     io.write(errorDocument(err, version));
+    // A failure before the config was read (bad environment, undecodable stdin) is logged too, where
+    // the environment or the default says: the operator looks there first.
+    log ??= openLogger(resolveLogTarget({}, io.env, io.platform), env ? logBindings(env) : {});
     log.error(
       { verb, durationMs: elapsed(io, started), outcome: 'error', code: err.code, details: err.details, stack: isCniError(e) ? undefined : (e as Error)?.stack },
       `end: ${err.message}`,
@@ -136,9 +144,9 @@ function peekLogSettings(doc: unknown, platform: NodeJS.Platform): LogSettings {
   return parseLogSettings(new ObjectReader(doc, '', new Problems()), platform);
 }
 
-function toCniError<C>(plugin: Plugin<C>, e: unknown): CniError {
+function toCniError<C>(plugin: Plugin<C> | undefined, e: unknown): CniError {
   if (isCniError(e)) return e;
-  const mapped = plugin.toCniError(e);
+  const mapped = plugin?.toCniError(e);
   if (mapped) return mapped;
   const msg = e instanceof Error ? e.message : String(e);
   return new CniError(ErrorCode.Internal, `internal error in hnsbridge: ${msg}`, 'this is a bug; the log has the stack trace');

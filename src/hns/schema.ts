@@ -290,7 +290,8 @@ export interface HostComputeNetworkSettings extends NetworkFields {
   SchemaVersion: SchemaVersion;
   Name: string;
   Type: NetworkType;
-  Policies?: KnownNetworkPolicy[];
+  /** Known policies are typed; an operator's raw policy of another type passes through as OpaquePolicy. */
+  Policies?: NetworkPolicy[];
   Ipams?: Ipam<KnownSubnetPolicy>[];
 }
 
@@ -334,7 +335,8 @@ interface EndpointFields {
 export interface HostComputeEndpointSettings extends EndpointFields {
   SchemaVersion: SchemaVersion;
   Name: string;
-  Policies?: KnownEndpointPolicy[];
+  /** Known policies are typed; an operator's raw policy of another type passes through as OpaquePolicy. */
+  Policies?: EndpointPolicy[];
 }
 
 export interface HostComputeEndpointDoc extends EndpointFields {
