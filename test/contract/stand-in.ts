@@ -1,7 +1,8 @@
 // The C stand-in for computenetwork.dll (hns-mock/computenetwork/), built for this test process,
 // and its test-only counters read through ffi-rs.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,21 +20,39 @@ export interface StandIn {
 
 const built = new Map<string, StandIn>();
 
+/** A digest of everything the build reads, so a folder named by it is never stale. */
+function sourceDigest(): string {
+  const hash = createHash('sha256');
+  const src = path.join(ROOT, 'hns-mock/computenetwork');
+  const files = fs.readdirSync(src, { recursive: true, encoding: 'utf8' }).sort();
+  for (const f of [...files.map((n) => path.join(src, n)), path.join(ROOT, 'scripts/build-stand-in.sh')]) {
+    if (!fs.statSync(f).isFile()) continue;
+    hash.update(path.relative(ROOT, f)).update('\0').update(fs.readFileSync(f)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
 /**
- * Builds the stand-in into a folder private to this process (other test files and `npm run build`
- * may be rebuilding or cleaning build/ at the same time) and returns its paths. `targets: 'all'`
+ * Builds the stand-in outside build/ (which `npm run build` and others may clean while tests run)
+ * into a temp folder named by the sources' digest, shared by test processes and reused across runs;
+ * the script renames finished files into place, so concurrent builds are safe. `targets: 'all'`
  * also builds the Windows DLLs when mingw is installed.
  */
 export function buildStandIn(targets: 'linux' | 'all' = 'linux'): StandIn {
   const known = built.get(targets);
   if (known) return known;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hns-stand-in-'));
-  execFileSync('bash', [path.join(ROOT, 'scripts/build-stand-in.sh')], {
-    env: { ...process.env, STAND_IN_OUT: dir, STAND_IN_CFLAGS: '-Werror', STAND_IN_TARGETS: targets },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const dir = path.join(os.tmpdir(), `hns-stand-in-${sourceDigest()}`);
+  const library = path.join(dir, 'libcomputenetwork.so');
   const dll = path.join(dir, 'computenetwork.dll');
-  const result = { library: path.join(dir, 'libcomputenetwork.so'), dll: fs.existsSync(dll) ? dll : undefined, dir };
+  const mingw = spawnSync('x86_64-w64-mingw32-gcc', ['--version']).status === 0;
+  const ready = fs.existsSync(library) && (targets === 'linux' || !mingw || fs.existsSync(dll));
+  if (!ready) {
+    execFileSync('bash', [path.join(ROOT, 'scripts/build-stand-in.sh')], {
+      env: { ...process.env, STAND_IN_OUT: dir, STAND_IN_CFLAGS: '-Werror', STAND_IN_TARGETS: targets },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  }
+  const result = { library, dll: fs.existsSync(dll) ? dll : undefined, dir };
   built.set(targets, result);
   return result;
 }

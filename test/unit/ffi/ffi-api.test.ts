@@ -54,18 +54,20 @@ function fail(hr: number, error: string, json = ''): CallResponse {
 
 let library: string;
 let door: FramedDoor;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffi-api-'));
 let script: Script;
 let api: FfiHcnApi;
 const handler: HnsCallHandler = { call: (req) => script.call(req) };
 
 beforeAll(async () => {
   library = buildStandIn().library;
-  door = await startFramedDoor(handler, path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ffi-api-')), 'framed.sock'));
+  door = await startFramedDoor(handler, path.join(tmp, 'framed.sock'));
   process.env.HNS_MOCK_FRAMED = door.address; // read by the stand-in at each call
 });
 
 afterAll(async () => {
   await door.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 beforeEach(() => {
