@@ -187,7 +187,9 @@ export class FfiHcnApi implements HcnApi {
     const response = slot();
     const hr = await this.invoke(key, fn, object, this.types('str', 'str', 'str', 'out'), [encodeUtf16z('GET'), encodeUtf16z('/globals/version'), encodeUtf16z(''), response], [{ slot: response }], (e) => new HnsError(fn, object, ERROR_PROC_NOT_FOUND, `${this.vmcomputePath} has no usable ${fn}: ${message(e)}`));
     const text = this.takeString(response) ?? '';
-    if (hr < 0) throw new HnsError(fn, object, hr, errorRecordMessage(text), text || undefined);
+    // HNSCall has no ErrorRecord; its response envelope carries HNS's text in the same `Error` member.
+    // A stopped HNS is still "unreachable" (not "old HNS"), like for every other call.
+    if (hr < 0) throw this.failure(fn, object, hr, text);
     return text;
   }
 

@@ -296,6 +296,12 @@ export function defineHcnApiContract(name: string, start: () => Promise<Contract
         expect({ reason: e.reason, operation: e.operation }).toEqual({ reason: 'unreachable', operation: 'HcnDeleteNetwork' });
       });
 
+      it('an unreachable HNS fails the version probe as unreachable too, not as an old HNS', async () => {
+        backend.hns.admin('unreachable', { mode: 'unavailable' });
+        const e = await unavailable(api.version());
+        expect({ reason: e.reason, operation: e.operation }).toEqual({ reason: 'unreachable', operation: 'HNSCall' });
+      });
+
       it('a hanging HNS is HnsUnavailableError(timeout) naming the operation and object', async () => {
         backend.hns.admin('unreachable', { mode: 'hang' });
         const id = randomUUID();
