@@ -22,6 +22,8 @@ import type { HcnApi, HcnResource } from './api.js';
 import { guidToBytes } from './guid.js';
 import { ZERO_GUID, hostComputeQuery, isJsonObject } from './schema.js';
 import { decodeUtf16, encodeUtf16z, utf16TerminatorOffset } from './utf16.js';
+// native.ts does nothing when imported; the addon itself is loaded by loadFfi(), in the constructor.
+import { loadFfi } from '../native.js';
 
 type Ffi = typeof FfiRs;
 
@@ -102,11 +104,6 @@ function slotValue(s: Buffer): bigint {
   return s.readBigUInt64LE(0);
 }
 
-function loadNative(): Ffi {
-  // Lazy, so merely importing this module (e.g. on Linux with the gRPC backend) never loads an addon.
-  return (require('../native.js') as { loadFfi(): Ffi }).loadFfi();
-}
-
 interface CallSpec {
   fn: string;
   object: string;
@@ -131,7 +128,7 @@ export class FfiHcnApi implements HcnApi {
   private closed = false;
 
   constructor(options: FfiHcnApiOptions = {}) {
-    this.ffi = options.ffi ?? loadNative();
+    this.ffi = options.ffi ?? loadFfi();
     const env = process.env;
     this.libraryPath = options.library ?? (env.HNS_FFI_LIBRARY || 'computenetwork.dll');
     this.freePath = options.freeLibrary ?? (env.HNS_FREE_LIBRARY || (process.platform === 'win32' ? 'ole32.dll' : this.libraryPath));

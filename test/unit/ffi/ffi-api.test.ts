@@ -377,6 +377,26 @@ describe('lifecycle and concurrency', () => {
     expect(script.calls).toEqual([]);
   });
 
+  it('by default takes ffi-rs from src/native.ts and the libraries from HNS_FFI_LIBRARY / HNS_VMCOMPUTE_LIBRARY', async () => {
+    const saved = { ffi: process.env.HNS_FFI_LIBRARY, vm: process.env.HNS_VMCOMPUTE_LIBRARY, free: process.env.HNS_FREE_LIBRARY };
+    process.env.HNS_FFI_LIBRARY = library;
+    process.env.HNS_VMCOMPUTE_LIBRARY = library;
+    delete process.env.HNS_FREE_LIBRARY; // off Windows, strings are then freed through HNS_FFI_LIBRARY
+    try {
+      const defaults = new FfiHcnApi();
+      script.on('HNSCall', () => ok('{"Success":true}'));
+      await defaults.delete('Network', NET);
+      expect(await defaults.version()).toBe('{"Success":true}');
+      defaults.close();
+      expect(script.trace).toEqual([`HcnDeleteNetwork ${NET}`, 'HNSCall']);
+    } finally {
+      for (const [k, v] of [['HNS_FFI_LIBRARY', saved.ffi], ['HNS_VMCOMPUTE_LIBRARY', saved.vm], ['HNS_FREE_LIBRARY', saved.free]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('an endpoint create without a network ID is a programming error', async () => {
     await expect(api.create('Endpoint', '{}')).rejects.toThrow(TypeError);
   });
