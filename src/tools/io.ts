@@ -1,0 +1,31 @@
+// Output of the operator commands. fs.writeSync on fds 1 and 2, like the plugin itself (design.md:
+// stream writes on pipes break under Wine, and a process that exits right after writing must not
+// lose buffered output).
+
+import * as fs from 'node:fs';
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off);
+    } catch (e) {
+      // A non-blocking pipe that is full: try again; anything else (a closed pipe) ends the output.
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+    }
+  }
+}
+
+export function out(text: string): void {
+  writeAll(1, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function err(text: string): void {
+  writeAll(2, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Machine-readable output: one pretty-printed JSON document on stdout. */
+export function outJson(doc: unknown): void {
+  out(JSON.stringify(doc, null, 2));
+}
