@@ -11,7 +11,7 @@ import { type BridgeConfig, parseBridgeConfig } from '../bridge/config.js';
 import { type BridgeSubnet, bridgeSubnets } from '../bridge/gateway.js';
 import type { CniEnv } from '../cni/env.js';
 import { ConfigError, CniError, type ConfigProblem } from '../cni/errors.js';
-import { type ParsedNetConf, PLUGIN_TYPE, parseNetConf } from '../cni/netconf.js';
+import { type LogSettings, type ParsedNetConf, PLUGIN_TYPE, parseNetConf } from '../cni/netconf.js';
 import { isPlainObject } from '../cni/reader.js';
 import { LATEST_VERSION, SUPPORTED_VERSIONS } from '../cni/version.js';
 import { hnsbridgeEntries } from './conflist.js';
@@ -38,6 +38,8 @@ export interface CheckedNetwork {
   cniVersion: string;
   subnets: BridgeSubnet[];
   config: BridgeConfig;
+  /** The plugin's log settings, so a tool that changes something logs where the plugin does. */
+  log: LogSettings;
 }
 
 export interface CheckResult {
@@ -103,7 +105,7 @@ export function checkConfigDocument(doc: unknown, opts: CheckOptions): CheckResu
     for (const f of checked.findings) findings.push({ ...f, path: entryPath(kind, entry.path, f.path) });
     if (checked.config !== undefined && !checked.findings.some((f) => f.severity === 'error')) {
       const cfg = checked.config;
-      networks.push({ entry: entry.path, network: cfg.network, cniVersion: cfg.cniVersion, subnets: bridgeSubnets(cfg.ipam), config: cfg });
+      networks.push({ entry: entry.path, network: cfg.network, cniVersion: cfg.cniVersion, subnets: bridgeSubnets(cfg.ipam), config: cfg, log: checked.log });
     }
   }
   return { kind, findings, networks };
@@ -166,6 +168,7 @@ function unknownKeyWarning(path: string, key: string, known: readonly string[], 
 interface PluginCheck {
   findings: Finding[];
   config: BridgeConfig | undefined;
+  log: LogSettings;
 }
 
 /** One request config through ADD's own parsing, every problem collected. */
@@ -183,7 +186,7 @@ export function checkPlugin(config: Record<string, unknown>, platform: NodeJS.Pl
       conf = parseNetConf(retry, 'ADD', platform);
     } catch (e2) {
       findings.push(...versionFindings(e2));
-      return { findings, config: undefined };
+      return { findings, config: undefined, log: {} };
     }
   }
   const cfg = parseBridgeConfig(conf, NEUTRAL_ENV, platform);
@@ -192,7 +195,7 @@ export function checkPlugin(config: Record<string, unknown>, platform: NodeJS.Pl
   for (const k of conf.reader.unknownKeys().filter((x) => !x.startsWith('cni.dev/'))) findings.push(unknownKeyWarning(k, k, PLUGIN_KEYS));
   findings.push(...capabilityFindings(config));
   for (const w of cfg?.warnings ?? []) findings.push(finding('warning', '(document)', w));
-  return { findings, config: findings.some((f) => f.severity === 'error') ? undefined : cfg };
+  return { findings, config: findings.some((f) => f.severity === 'error') ? undefined : cfg, log: conf.base.log };
 }
 
 function versionFindings(e: unknown): Finding[] {

@@ -8,6 +8,7 @@
 import { ID_PATTERN, interfaceNameProblem } from '../cni/env.js';
 import type { Attachment } from '../cni/netconf.js';
 import { gc, planGc, type GcPlan } from '../bridge/gc.js';
+import { openLogger, resolveLogTarget, silentLogger } from '../log.js';
 import { type OptionSpec, helpText, parseArgs } from './args.js';
 import { Exit, ToolError, UsageError } from './errors.js';
 import { out, outJson } from './io.js';
@@ -101,13 +102,16 @@ export async function runGc(argv: string[]): Promise<number> {
   }
 
   const platform = process.platform;
-  const { config } = loadNodeConfig(a.value('config'), platform);
-  const ctx = openToolContext(config, platform, dryRun);
+  const { config, log } = loadNodeConfig(a.value('config'), platform);
+  // A real GC by hand is logged where the plugin logs, as the GC verb would be.
+  const logger = dryRun ? silentLogger() : openLogger(resolveLogTarget(log, process.env, platform), { tool: 'hnsbridge gc --yes' });
+  const ctx = openToolContext(config, platform, dryRun, logger);
   try {
     const plan = await planGc(ctx, valid);
     if (a.flag('json')) outJson({ dryRun, ...planJson(config.network, valid, plan) });
     else out(renderPlan(config.network, valid, plan, dryRun).join('\n'));
     if (dryRun) return plan.endpoints.length + plan.reservations.length > 0 ? Exit.Found : Exit.Ok;
+    logger.info({ valid, endpoints: plan.endpoints.length, reservations: plan.reservations.length }, 'GC run by hand');
     await gc(ctx, valid);
     if (!a.flag('json')) out('done');
     return Exit.Ok;

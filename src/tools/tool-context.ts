@@ -14,7 +14,8 @@ import { mockAddressFromEnv } from '../hns/grpc.js';
 import { DiskStore, HostLocalIpam } from '../ipam/index.js';
 import type { Ip } from '../ipam/ip.js';
 import type { Owner, Store, StoredEntry } from '../ipam/store.js';
-import { silentLogger } from '../log.js';
+import type { LogSettings } from '../cni/netconf.js';
+import { type Logger, silentLogger } from '../log.js';
 import { NEUTRAL_ENV } from './check-config.js';
 import { defaultConfDir, findHnsbridgeConfig } from './config-file.js';
 import { ToolError } from './errors.js';
@@ -24,6 +25,7 @@ import { validateFile } from './validate.js';
 export interface NodeConfig {
   file: string;
   config: BridgeConfig;
+  log: LogSettings;
 }
 
 /** The config at `--config` (a file or a conf_dir), or the first hnsbridge config in containerd's default conf_dir. */
@@ -42,7 +44,7 @@ export function loadNodeConfig(configOpt: string | undefined, platform: NodeJS.P
   if (!report.valid || net === undefined) {
     throw new ToolError(`${file} is not a valid hnsbridge config:\n${renderFindings(report.findings.filter((f) => f.severity === 'error')).join('\n')}`, `hnsbridge validate ${file}`);
   }
-  return { file, config: net.config };
+  return { file, config: net.config, log: net.log };
 }
 
 /** A store that reads through to the disk store and refuses every change. */
@@ -80,9 +82,12 @@ export function storeDir(cfg: BridgeConfig): string {
   return path.join(cfg.ipam.dataDir, cfg.network);
 }
 
-/** A context for the verbs' code; `readOnly` swaps in the read-only store. */
-export function openToolContext(cfg: BridgeConfig, platform: NodeJS.Platform, readOnly: boolean): BridgeContext {
-  const ctx = openContext(cfg, NEUTRAL_ENV, silentLogger(), undefined, process.env, platform);
+/**
+ * A context for the verbs' code; `readOnly` swaps in the read-only store. A tool that changes
+ * something passes the plugin's logger, so its actions land in the plugin's log.
+ */
+export function openToolContext(cfg: BridgeConfig, platform: NodeJS.Platform, readOnly: boolean, log: Logger = silentLogger()): BridgeContext {
+  const ctx = openContext(cfg, NEUTRAL_ENV, log, undefined, process.env, platform);
   if (!readOnly) return ctx;
   const store = new ReadOnlyStore(new DiskStore(storeDir(cfg), { platform }));
   return { ...ctx, ipam: new HostLocalIpam(cfg.ipam, cfg.network, { platform, store }) };

@@ -169,6 +169,10 @@ describe('inspect and gc --dry-run (built binary, hns-mock)', () => {
     expect(left).toHaveLength(1);
     expect(String(left[0]?.Name)).toContain(kept.containerId);
     expect(reservations(path.join(dir, 'ipam'), 'pods')).toEqual([kept.ip]);
+    // Logged where the plugin logs, like the GC verb.
+    const log = fs.readFileSync(path.join(dir, 'hnsbridge.log'), 'utf8');
+    expect(log).toMatch(/"msg":"GC run by hand"/);
+    expect(log).toMatch(/"msg":"GC removed a leaked endpoint"/);
     expect((await cli(target, ['inspect', '--config', confDir])).code).toBe(0);
     expect((await cli(target, ['gc', '--dry-run', '--config', confDir, '--valid', kept.containerId])).code).toBe(0);
   });
