@@ -130,8 +130,10 @@ try {
 
   step('Where to look on a real node');
   console.log(`  log: one start and one end line per call (here ${config.log.file}):`);
-  const lines = fs.readFileSync(config.log.file, 'utf8').trim().split('\n').slice(-2);
-  for (const l of lines) console.log(dim(`  ${l.length > 160 ? `${l.slice(0, 157)}...` : l}`));
+  const all = fs.readFileSync(config.log.file, 'utf8').trim().split('\n');
+  const isEdge = (l) => /"msg":"(start|end)/.test(l);
+  const lines = all.filter(isEdge).slice(-2);
+  for (const l of lines) console.log(dim(`  ${l.length > 200 ? `${l.slice(0, 197)}...` : l}`));
   console.log('\nDone. hns-mock stopped; the work folder stays for a look:', work);
 } catch (e) {
   console.error(`\ndemo failed: ${e.message}`);
