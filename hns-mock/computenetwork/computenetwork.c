@@ -7,13 +7,18 @@
  *
  * Handles are small heap structs holding the object's kind and GUID; Open asks the mock whether
  * the object exists, Close is local. For tests, HnsMockStandInCounters reports the strings handed
- * out and not yet freed with CoTaskMemFree, and the handles not yet closed.
+ * out and not yet freed with CoTaskMemFree, and the handles not yet closed; with env
+ * HNS_STANDIN_REPORT set, the same counters are appended to a file as the process exits.
  */
 #include "standin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 
 /* ---- task memory and counters ---- */
 
@@ -58,6 +63,65 @@ STANDIN_API HRESULT WINAPI HnsMockStandInCounters(int64_t *strings, int64_t *han
   if (strings != NULL) *strings = __atomic_load_n(&g_strings, __ATOMIC_SEQ_CST);
   if (handles != NULL) *handles = __atomic_load_n(&g_handles, __ATOMIC_SEQ_CST);
   return SI_S_OK;
+}
+
+/* ---- HNS_STANDIN_REPORT: the counters as the process leaves ---- */
+
+/* The counters live in the process that loaded the library, which for the packaged plugin is a
+ * short-lived hnsbridge(.exe) run. With env HNS_STANDIN_REPORT=<file> set when the library is
+ * loaded, one JSON line {"pid","calls","strings","handles"} is appended to that file when the
+ * library is unloaded or the process exits (an atexit handler registered from the library: glibc
+ * runs it at dlclose or exit, mingw's DLL CRT from DllMain's DLL_PROCESS_DETACH). Only plain file
+ * calls run there: no sockets, nothing that could wait on another thread under the loader lock.
+ * Appending (not truncating) keeps the lines of every load, so a leak in an earlier load of the
+ * same process is not overwritten by a later one. */
+
+static int64_t g_calls; /* calls forwarded to the mock (a report with 0 calls proves nothing) */
+static char *g_report_path;
+
+static void report_at_exit(void) {
+  char line[160];
+  int n = snprintf(line, sizeof line, "{\"pid\":%lu,\"calls\":%lld,\"strings\":%lld,\"handles\":%lld}\n",
+#ifdef _WIN32
+                   (unsigned long)GetCurrentProcessId(),
+#else
+                   (unsigned long)getpid(),
+#endif
+                   (long long)__atomic_load_n(&g_calls, __ATOMIC_SEQ_CST),
+                   (long long)__atomic_load_n(&g_strings, __ATOMIC_SEQ_CST),
+                   (long long)__atomic_load_n(&g_handles, __ATOMIC_SEQ_CST));
+  if (n <= 0 || (size_t)n >= sizeof line || g_report_path == NULL) return;
+#ifdef _WIN32
+  HANDLE f = CreateFileA(g_report_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_ALWAYS,
+                         FILE_ATTRIBUTE_NORMAL, NULL);
+  if (f != INVALID_HANDLE_VALUE) {
+    DWORD written = 0;
+    WriteFile(f, line, (DWORD)n, &written, NULL);
+    CloseHandle(f);
+  }
+#else
+  int fd = open(g_report_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    ssize_t w = write(fd, line, (size_t)n); /* one write of a short line: appends stay whole */
+    (void)w;
+    close(fd);
+  }
+#endif
+  free(g_report_path);
+  g_report_path = NULL;
+}
+
+__attribute__((constructor)) static void report_setup(void) {
+  const char *path = getenv("HNS_STANDIN_REPORT");
+  if (path == NULL || path[0] == '\0') return;
+  size_t len = strlen(path);
+  g_report_path = malloc(len + 1);
+  if (g_report_path == NULL) return;
+  memcpy(g_report_path, path, len + 1);
+  if (atexit(report_at_exit) != 0) {
+    free(g_report_path);
+    g_report_path = NULL;
+  }
 }
 
 /* ---- handles ---- */
@@ -140,6 +204,7 @@ static HRESULT forward(const char *method, const GUID *id, const char *json, con
   if (out != NULL) *out = NULL;
   if (error_record != NULL) *error_record = NULL;
   if (kept != NULL) *kept = NULL;
+  __atomic_add_fetch(&g_calls, 1, __ATOMIC_SEQ_CST);
 
   char id_text[37] = "", network_text[37] = "";
   if (id != NULL) si_guid_format(id, id_text);
