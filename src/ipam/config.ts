@@ -4,6 +4,7 @@
 // Range set numbering follows host-local: the legacy top-level range (`subnet` …) is prepended as set
 // 0, then `ranges` in order. The number is the N of `last_reserved_ip.N`, so it must not change.
 
+import type { CniRoute } from '../cni/result.js';
 import { ObjectReader, type Problems, describeType, isPlainObject, joinPath } from '../cni/reader.js';
 import { type Family, familyName, formatIp, parseCidr, parseIp } from './ip.js';
 import { type Range, type RangeInput, buildRange, describeRange, rangesOverlap } from './range.js';
@@ -12,15 +13,8 @@ import { networkNameProblem } from './store.js';
 
 export const IPAM_TYPE = 'host-local';
 
-export interface IpamRoute {
-  dst: string;
-  gw?: string;
-  mtu?: number;
-  advmss?: number;
-  priority?: number;
-  table?: number;
-  scope?: number;
-}
+/** A route copied into the result: the CNI result's route shape. */
+export type IpamRoute = CniRoute;
 
 export interface IpamConfig {
   type: typeof IPAM_TYPE;
