@@ -60,7 +60,11 @@ export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwor
   return networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(async () => {
     // Another ADD may have created it while this one waited for the lock.
     const raced = await findNetwork(o.hns, o.cfg, o.subnets);
-    if (raced) return raced;
+    if (raced) {
+      // Its creator may have been killed before the gateway was made or attached.
+      await repairGatewayEndpoint(o, raced);
+      return raced;
+    }
     let net: HostComputeNetwork;
     try {
       net = await step('create network', () => o.hns.createNetwork(networkSettings(o.cfg, o.subnets)));
@@ -79,17 +83,22 @@ export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwor
 }
 
 /**
- * The gateway endpoint must exist for pods to have a next hop. It is checked by name on every ADD
- * (one filtered lookup) and created under the network lock when missing, e.g. after an HNS restart
- * removed endpoints but kept the network.
+ * The gateway endpoint must exist and sit on the host for pods to have a next hop. It is checked by
+ * name on every ADD (one filtered lookup) and, under the network lock, created when missing (e.g.
+ * after an HNS restart removed endpoints but kept the network) or attached to the host when it is
+ * not (an ADD killed or failed between creating and attaching it).
  */
 async function ensureGatewayEndpoint(o: EnsureOptions, net: HostComputeNetwork): Promise<void> {
   const name = gatewayEndpointName(o.cfg.network);
-  if (await step('find gateway endpoint', () => o.hns.findEndpointByName(name))) return;
-  await networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(async () => {
-    if (await step('find gateway endpoint', () => o.hns.findEndpointByName(name))) return;
-    await createGatewayEndpoint(o, net);
-  });
+  if ((await step('find gateway endpoint', () => o.hns.findEndpointByName(name)))?.HostComputeNamespace) return;
+  await networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(() => repairGatewayEndpoint(o, net));
+}
+
+/** With the network lock held: creates the gateway endpoint, or attaches the existing one to the host. */
+async function repairGatewayEndpoint(o: EnsureOptions, net: HostComputeNetwork): Promise<void> {
+  const ep = await step('find gateway endpoint', () => o.hns.findEndpointByName(gatewayEndpointName(o.cfg.network)));
+  if (!ep) await createGatewayEndpoint(o, net);
+  else if (!ep.HostComputeNamespace) await attachGatewayToHost(o, ep.ID);
 }
 
 const ADDRESS_IN_USE = new Set<number>([HRESULT.HCN_E_ADDR_INVALID_OR_RESERVED, HRESULT.ERROR_OBJECT_ALREADY_EXISTS, HRESULT.ERROR_ALREADY_EXISTS]);
@@ -112,11 +121,15 @@ async function createGatewayEndpoint(o: EnsureOptions, net: HostComputeNetwork):
     }
     throw e;
   }
+  await attachGatewayToHost(o, ep.ID);
+}
+
+async function attachGatewayToHost(o: EnsureOptions, endpointId: string): Promise<void> {
   const host = await step('find host namespace', () => o.hns.findHostDefaultNamespace());
   if (!host) {
-    o.log.warn({ endpointId: ep.ID }, 'no HostDefault namespace in HNS; the gateway endpoint was created but not attached to the host');
+    o.log.warn({ endpointId }, 'no HostDefault namespace in HNS; the gateway endpoint exists but is not attached to the host');
     return;
   }
-  await step('attach gateway endpoint to the host', () => o.hns.attachEndpoint(host.ID, ep.ID));
-  o.log.info({ endpointId: ep.ID, hostNamespace: host.ID }, 'created the gateway endpoint on the host');
+  await step('attach gateway endpoint to the host', () => o.hns.attachEndpoint(host.ID, endpointId));
+  o.log.info({ endpointId, hostNamespace: host.ID }, 'the gateway endpoint is on the host');
 }
