@@ -15,6 +15,8 @@ import { ObjectReader, Problems, describeType, isPlainObject, joinPath } from '.
 import { type CniDns, parseCidr, parseDns } from '../cni/result.js';
 import type { CniVersion } from '../cni/version.js';
 import { type IpamConfig, parseIpamConfig } from '../ipam/index.js';
+import { describeRange } from '../ipam/range.js';
+import { rangeHasPodAddress } from './gateway.js';
 import { type HcnPolicy, looksLikeV1, parseV2Policy, translateV1Policy } from './policies.js';
 
 export interface PortMapping {
@@ -70,6 +72,12 @@ export function parseBridgeConfig(conf: ParsedNetConf, env: CniEnv, platform: No
   const ipamReader = ipamRaw === undefined ? undefined : ObjectReader.of(normaliseIpam(ipamRaw, r, warnings), r.keyPath('ipam'), problems);
   if (ipamRaw === undefined) problems.add('ipam', 'is required', 'hnsbridge allocates addresses with its built-in host-local IPAM: {"type": "host-local", "ranges": [[{"subnet": "10.244.1.0/24"}]]}');
   const ipam = ipamReader ? parseIpamConfig(ipamReader, { networkName: conf.base.name, cniVersion: conf.base.cniVersion, platform }) : undefined;
+  // host-local would hand out the bridge gateway; hnsbridge never does, so a set of nothing but gateways is caught here, not mid-ADD.
+  ipam?.rangeSets.forEach((set, i) => {
+    if (!set.some(rangeHasPodAddress)) {
+      problems.add(ipamReader?.keyPath('ranges') ?? 'ipam', `range set ${i} (${set.map(describeRange).join(', ')}) has no address left for pods`, 'the bridge gateway (subnet base + 2 unless the range names a gateway) and the range gateway are never handed out');
+    }
+  });
 
   const adapter = r.string('adapter', { nonEmpty: true });
   const dnsR = r.object('dns');
@@ -268,7 +276,9 @@ function normaliseIpam(raw: unknown, top: ObjectReader, warnings: string[]): unk
   const routesKey = keyOf('routes');
   const routes = routesKey ? out[routesKey] : undefined;
   if (routesKey && Array.isArray(routes)) {
-    const gwOnly = routes.filter((rt) => isPlainObject(rt) && !Object.keys(rt).some((k) => k.toLowerCase() === 'dst'));
+    // Only a string GW is a gateway; any other entry without dst stays a route, so its problems are reported.
+    const gwOf = (rt: Record<string, unknown>): unknown => Object.entries(rt).find(([k]) => k.toLowerCase() === 'gw')?.[1];
+    const gwOnly = routes.filter((rt) => isPlainObject(rt) && !Object.keys(rt).some((k) => k.toLowerCase() === 'dst') && typeof gwOf(rt) === 'string');
     if (gwOnly.length > 0) {
       const first = gwOnly[0] as Record<string, unknown>;
       const gw = Object.entries(first).find(([k]) => k.toLowerCase() === 'gw')?.[1];

@@ -99,6 +99,8 @@ export function networkNameProblem(name: string, platform: NodeJS.Platform): str
   if (/[/\\]/.test(name)) return `network name ${shown} contains a path separator`;
   if (name.includes(':')) return `network name ${shown} contains ":" (a drive letter or an alternate data stream on Windows)`;
   if (/[\0-\x1f]/.test(name)) return `network name ${shown} contains a control character`;
+  // One path component: ext4 and NTFS allow 255; a longer name would fail at mkdir, in the middle of an ADD.
+  if (Buffer.byteLength(name, 'utf8') > 255) return `network name ${shown}... is ${name.length} characters; a directory name can have at most 255`;
   if (platform === 'win32' && (WINDOWS_DEVICE_NAMES.test(name) || /[. ]$/.test(name) || /[<>"|?*]/.test(name))) {
     return `network name ${shown} is not a usable directory name on Windows`;
   }
