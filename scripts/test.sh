@@ -14,10 +14,16 @@ mkdir -p build
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json "$@" || status=$?
 
-# One plain closing line, whatever the runner printed above.
+# The Windows binary under Wine: VERSION, then ADD → CHECK → DEL through FFI and the mingw stand-in.
+wine_status=0
+bash scripts/wine-smoke.sh || wine_status=$?
+[ $wine_status -eq 0 ] || status=1
+
+# One plain closing line, whatever the runners printed above.
 node -e '
   const r = require("./build/vitest.json");
   const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-' 2>/dev/null || true
+  const wine = Number(process.argv[1]) === 0 ? 1 : 0;
+  console.log(`tests: ${r.numPassedTests + wine} passed, ${r.numFailedTests + (1 - wine)} failed, ${skipped} skipped`);
+' "$wine_status" 2>/dev/null || true
 exit $status

@@ -105,6 +105,7 @@ const HINTS: Record<number, string> = {
   [HRESULT.ERROR_NOT_FOUND]: 'the object does not exist (any more)',
   [HRESULT.E_ACCESSDENIED]: 'the plugin must run elevated (containerd runs it as SYSTEM)',
   [HRESULT.HCN_E_ADDR_INVALID_OR_RESERVED]: 'the address is invalid or reserved on this network',
+  [HRESULT.ERROR_OBJECT_ALREADY_EXISTS]: 'the address (or name) is held by another endpoint on this network; hnsbridge inspect shows which',
 };
 
 export function hresultHint(hr: number): string | undefined {

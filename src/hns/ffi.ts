@@ -18,9 +18,10 @@
 
 import type * as FfiRs from 'ffi-rs';
 import { HnsError, HnsUnavailableError, HRESULT, errorRecordMessage, hcnFunction, hresultHex } from './api.js';
+import { callFailure, createLabel, enumerateLabel } from './labels.js';
 import type { HcnApi, HcnResource } from './api.js';
 import { guidToBytes } from './guid.js';
-import { ZERO_GUID, hostComputeQuery, isJsonObject } from './schema.js';
+import { ZERO_GUID, hostComputeQuery } from './schema.js';
 import { decodeUtf16, encodeUtf16z, utf16TerminatorOffset } from './utf16.js';
 // native.ts does nothing when imported; the addon itself is loaded by loadFfi(), in the constructor.
 import { loadFfi } from '../native.js';
@@ -59,43 +60,6 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-// Error labels, the same as the gRPC backend's (src/hns/grpc.ts), so an error reads the same
-// whichever backend produced it.
-
-/** The object named in errors about a create: the settings' Name, else `(new network)` etc. */
-function createObject(resource: HcnResource, settings: string): string {
-  try {
-    const doc: unknown = JSON.parse(settings);
-    if (isJsonObject(doc) && typeof doc.Name === 'string' && doc.Name !== '') return doc.Name;
-  } catch {
-    // not JSON: HNS will say so; the label falls back below
-  }
-  return `(new ${resource.toLowerCase()})`;
-}
-
-/** The object named in errors about an enumeration: the query's Filter, else `(all)`. */
-function enumerateObject(query: string): string {
-  try {
-    const doc: unknown = JSON.parse(query);
-    if (isJsonObject(doc) && typeof doc.Filter === 'string' && doc.Filter !== '') return doc.Filter;
-  } catch {
-    // fall through
-  }
-  return '(all)';
-}
-
-/** A failing ErrorCode in an ErrorRecord that came with a succeeding HRESULT. */
-function errorRecordCode(record: string): number | undefined {
-  try {
-    const doc: unknown = JSON.parse(record);
-    if (isJsonObject(doc) && typeof doc.ErrorCode === 'number' && doc.ErrorCode >>> 0 >= 0x80000000) return doc.ErrorCode;
-  } catch {
-    // fall through
-  }
-  return undefined;
-}
-
-/** An 8-byte out slot, zeroed so "not written" reads as NULL. */
 function slot(): Buffer {
   return Buffer.alloc(8);
 }
@@ -140,12 +104,12 @@ export class FfiHcnApi implements HcnApi {
     const fn = hcnFunction('Enumerate', resource);
     const result = slot();
     const error = slot();
-    const out = await this.call({ fn, object: enumerateObject(query), types: this.types('str', 'out', 'out'), values: [encodeUtf16z(query), result, error], result, error });
+    const out = await this.call({ fn, object: enumerateLabel(query), types: this.types('str', 'out', 'out'), values: [encodeUtf16z(query), result, error], result, error });
     return out.result ?? '';
   }
 
   async create(resource: HcnResource, settings: string, networkId?: string): Promise<string> {
-    const object = createObject(resource, settings);
+    const object = createLabel(resource, settings);
     if (resource !== 'Endpoint') return this.createWith(resource, object, settings, undefined);
     if (networkId === undefined || networkId === '') throw new TypeError('creating an endpoint needs the ID of its network');
     return this.withHandle('Network', networkId, (network) => this.createWith(resource, object, settings, network));
@@ -286,10 +250,7 @@ export class FfiHcnApi implements HcnApi {
     if (u === RPC_S_SERVER_UNAVAILABLE || u === RPC_S_CALL_FAILED) {
       return new HnsUnavailableError(fn, object, 'unreachable', `${fn} ${object}: HNS is not reachable (${hresultHex(u)})${text ? `: ${text}` : ''}`);
     }
-    // A non-empty ErrorRecord with a succeeding HRESULT: the record's own code says what failed,
-    // else E_FAIL, so an HnsError never carries a success code.
-    const code = hr < 0 ? hr : (errorRecordCode(record ?? '') ?? HRESULT.E_FAIL);
-    return new HnsError(fn, object, code, text, record || undefined);
+    return callFailure(fn, object, hr, record) ?? new HnsError(fn, object, HRESULT.E_FAIL, text, record || undefined);
   }
 
   private closedError(fn: string, object: string): Error {

@@ -16,9 +16,10 @@
 // it at start-up).
 
 import type * as Grpc from '@grpc/grpc-js';
-import { type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, errorRecordMessage, hcnFunction } from './api.js';
+import { type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, hcnFunction } from './api.js';
+import { callFailure, createLabel, enumerateLabel, idIn } from './labels.js';
 import { CallRequestCodec, CallResponseCodec, HNS_SERVICE_PATHS } from './codec.js';
-import { ZERO_GUID, hostComputeQuery, isJsonObject } from './schema.js';
+import { ZERO_GUID, hostComputeQuery } from './schema.js';
 import type { CallRequest, CallResponse } from './wire.js';
 
 export const DEFAULT_MOCK_ADDRESS = 'unix:///tmp/hns-mock.sock';
@@ -53,38 +54,8 @@ export interface CallHcnApiOptions {
 
 const DEFAULT_QUERY = JSON.stringify(hostComputeQuery());
 
-/** The name in a settings document, for error messages; the document is the caller's, so parse leniently. */
-function nameIn(settings: string, resource: HcnResource): string {
-  try {
-    const doc: unknown = JSON.parse(settings);
-    if (isJsonObject(doc) && typeof doc.Name === 'string' && doc.Name !== '') return doc.Name;
-  } catch {
-    // Not JSON: HNS will say so; the label falls back below.
-  }
-  return `(new ${resource.toLowerCase()})`;
-}
 
-/** The Filter of a query document, for error messages. */
-function filterIn(query: string): string {
-  try {
-    const doc: unknown = JSON.parse(query);
-    if (isJsonObject(doc) && typeof doc.Filter === 'string' && doc.Filter !== '') return doc.Filter;
-  } catch {
-    // fall through
-  }
-  return '(all)';
-}
 
-/** The ID in a properties document returned by a create. */
-function idIn(doc: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(doc);
-    if (isJsonObject(parsed) && typeof parsed.ID === 'string') return parsed.ID;
-  } catch {
-    // fall through
-  }
-  return undefined;
-}
 
 /** HcnApi as the HCN call sequences hcsshim uses, over a CallTransport. */
 export class CallHcnApi implements HcnApi {
@@ -100,12 +71,12 @@ export class CallHcnApi implements HcnApi {
 
   async enumerate(resource: HcnResource, query: string): Promise<string> {
     const deadline = this.deadline();
-    return this.send(hcnFunction('Enumerate', resource), filterIn(query), { id: '', json: query }, deadline);
+    return this.send(hcnFunction('Enumerate', resource), enumerateLabel(query), { id: '', json: query }, deadline);
   }
 
   async create(resource: HcnResource, settings: string, networkId?: string): Promise<string> {
     const deadline = this.deadline();
-    const name = nameIn(settings, resource);
+    const name = createLabel(resource, settings);
     if (resource !== 'Endpoint') return this.createAndQuery(resource, name, settings, '', deadline);
     if (networkId === undefined || networkId === '') throw new TypeError('HcnApi.create(Endpoint) needs the network id');
     return this.withOpen('Network', networkId, deadline, () => this.createAndQuery(resource, name, settings, networkId, deadline));
@@ -184,25 +155,12 @@ export class CallHcnApi implements HcnApi {
       }
       throw new HnsUnavailableError(method, object, 'unreachable', `HNS not reachable at ${this.transport.address}: ${e.message}`);
     }
-    // hcsshim treats a non-empty ErrorRecord as a failure even when the HRESULT succeeded.
-    if (res.hresult < 0 || res.errorRecord.trim() !== '') {
-      const hr = res.hresult < 0 ? res.hresult : (errorCodeIn(res.errorRecord) ?? HRESULT.E_FAIL);
-      throw new HnsError(method, object, hr, errorRecordMessage(res.errorRecord), res.errorRecord || undefined);
-    }
+    const failure = callFailure(method, object, res.hresult, res.errorRecord);
+    if (failure) throw failure;
     return res.json;
   }
 }
 
-/** ErrorCode of an ErrorRecord, when it carries a failing one. */
-function errorCodeIn(record: string): number | undefined {
-  try {
-    const doc: unknown = JSON.parse(record);
-    if (isJsonObject(doc) && typeof doc.ErrorCode === 'number' && (doc.ErrorCode >>> 0) >= 0x80000000) return doc.ErrorCode;
-  } catch {
-    // fall through
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------------------------
 // gRPC transport
