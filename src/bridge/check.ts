@@ -22,7 +22,8 @@ export async function check(ctx: BridgeContext): Promise<void> {
   const problems: string[] = [];
 
   const network = await findNetwork(ctx.hns, cfg, ctx.subnets);
-  if (!network) fail(`HNS network "${cfg.network}" does not exist (HNS restarted or the node rebooted?)`);
+  // Named too when the whole network is gone, so a runtime (and an operator) sees which pod is lost.
+  if (!network) fail(`HNS network "${cfg.network}" does not exist, so endpoint ${name} of container ${env.containerId} is gone with it (HNS restarted or the node rebooted?)`);
   const ep = await step('find endpoint', () => ctx.hns.findEndpointByName(name));
   if (!ep) fail(`endpoint ${name} of container ${env.containerId} does not exist in HNS (HNS restarted or the node rebooted?)`);
   if (!sameGuid(ep.HostComputeNetwork, network.ID)) problems.push(`endpoint ${ep.ID} is on network ${ep.HostComputeNetwork}, not on "${cfg.network}" (${network.ID})`);
