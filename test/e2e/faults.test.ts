@@ -12,6 +12,7 @@
 //
 // Independent cases run side by side, each with its own mock daemon (faults are global to a mock).
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { gatewayEndpointName, podEndpointName, sameGuid } from '../../src/bridge/naming.js';
@@ -238,6 +239,7 @@ describe.concurrent('fault injection at every HNS call of ADD', async () => {
               const gws = after.endpoints.filter((e) => e.Name === gatewayEndpointName(NETWORK));
               expect(gws).toHaveLength(1);
               expect(String(gws[0]?.HostComputeNamespace).toLowerCase(), JSON.stringify(after.namespaces)).toBe(node.host.toLowerCase());
+              fs.rmSync(node.dir, { recursive: true, force: true }); // kept when a case fails, for a look
             });
           });
         }

@@ -10,6 +10,7 @@
 //     forgot; nothing of a valid pod, never the gateway or the network;
 //   - DEL of a lost pod still succeeds, and new ADDs work.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayEndpointName, podEndpointName, sameGuid } from '../../src/bridge/naming.js';
@@ -131,6 +132,7 @@ describe('HNS restart and node reboot in the middle of a 30-pod run', () => {
         expect(fresh.filter((p) => taken.has(p.ip))).toEqual([]);
         expect(new Set(fresh.map((p) => p.ip)).size).toBe(5);
         expect((await mock.dump()).networks.filter((n) => n.Name === NETWORK)).toHaveLength(1);
+        fs.rmSync(dir, { recursive: true, force: true }); // kept when the test fails, for a look
       });
     }
   }
