@@ -19,6 +19,7 @@ apt_install() { # apt_install PACKAGE: only as root with apt, and only when aske
 [ -x /usr/lib/cni/host-local ] || apt_install containernetworking-plugins
 
 npm run --silent build >&2
+bash scripts/build-stand-in.sh >&2
 
 bundle() { # bundle ENTRY OUT: our TypeScript into one CommonJS file; packages stay in node_modules
   npx --no-install esbuild "$1" --bundle --platform=node --format=cjs --target=node20 --log-level=warning \

@@ -24,6 +24,8 @@ const ROOT = path.resolve(__dirname, '..');
 const PLUGIN = path.join(ROOT, 'dist', 'hnsbridge');
 const MOCK_BIN = path.join(ROOT, 'bin', 'hns-mock.cjs');
 const IPAM_BUNDLE = path.join(ROOT, 'build', 'bench-ipam.cjs');
+/** The computenetwork stand-in (scripts/build-stand-in.sh): the FFI backend, Windows' path, without gRPC. */
+const STAND_IN = path.join(ROOT, 'build', 'stand-in', 'libcomputenetwork.so');
 const HOST_LOCAL = '/usr/lib/cni/host-local';
 const TIME = '/usr/bin/time';
 const CORES = os.cpus().length;
@@ -119,11 +121,16 @@ interface Node {
   admin: MockAdminClient;
   dir: string;
   config: Record<string, unknown>;
+  /** Set when the plugin reaches HNS through FFI and the stand-in (the mock's framed door). */
+  framed: string | undefined;
 }
 
-async function startNode(dir: string): Promise<Node> {
+async function startNode(dir: string, opts: { ffi?: boolean } = {}): Promise<Node> {
+  fs.mkdirSync(dir, { recursive: true });
   const address = `unix://${path.join(dir, 'hns.sock')}`;
-  const child = spawn(process.execPath, [MOCK_BIN, 'serve', '--listen', address], { env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  const framed = opts.ffi ? path.join(dir, 'hns.framed') : undefined;
+  const args = [MOCK_BIN, 'serve', '--listen', address, ...(framed ? ['--framed', framed] : [])];
+  const child = spawn(process.execPath, args, { env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
   const admin = new MockAdminClient(address, { timeoutMs: 5000 });
   for (let i = 0; ; i++) {
     try {
@@ -150,7 +157,7 @@ async function startNode(dir: string): Promise<Node> {
     loopbackDSR: true,
     log: { file: path.join(dir, 'hnsbridge.log'), level: 'info' },
   };
-  return { child, address, admin, dir, config };
+  return { child, address, admin, dir, config, framed };
 }
 
 async function stopNode(node: Node): Promise<void> {
@@ -180,8 +187,9 @@ function pluginEnv(node: Node, verb: string, pod: Pod): NodeJS.ProcessEnv {
     CNI_IFNAME: 'eth0',
     CNI_PATH: '/opt/cni/bin',
     CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench',
-    HNS_BACKEND: 'mock',
-    HNS_MOCK_ADDRESS: node.address,
+    ...(node.framed
+      ? { HNS_BACKEND: 'ffi', HNS_FFI_LIBRARY: STAND_IN, HNS_VMCOMPUTE_LIBRARY: STAND_IN, HNS_MOCK_FRAMED: node.framed }
+      : { HNS_BACKEND: 'mock', HNS_MOCK_ADDRESS: node.address }),
   });
 }
 
@@ -318,6 +326,26 @@ async function main(): Promise<void> {
     const del = pods.map((p) => verb(node, 'DEL', p));
     const verbWork = stats(loggedAddDurations(node).slice(-SEQ_PODS));
 
+    // 2b. The same through the FFI backend (ffi-rs → the computenetwork stand-in → the mock's framed
+    // door): the code path of a Windows node, where no gRPC is loaded.
+    say(`FFI backend: warm-up, then ${SEQ_PODS} pods: ADD, CHECK, DEL`);
+    const ffiNode = await startNode(path.join(dir, 'ffi'), { ffi: true });
+    let ffi: Record<'add' | 'check' | 'del', Stats>;
+    try {
+      for (let i = 0; i < WARMUP; i++) {
+        const p = await newPod(ffiNode);
+        verb(ffiNode, 'ADD', p);
+        verb(ffiNode, 'DEL', p);
+      }
+      const fp = await Promise.all(Array.from({ length: SEQ_PODS }, () => newPod(ffiNode)));
+      const fAdd = fp.map((p) => verb(ffiNode, 'ADD', p));
+      const fCheck = fp.map((p) => verb(ffiNode, 'CHECK', p));
+      const fDel = fp.map((p) => verb(ffiNode, 'DEL', p));
+      ffi = { add: stats(fAdd), check: stats(fCheck), del: stats(fDel) };
+    } finally {
+      await stopNode(ffiNode);
+    }
+
     // 3a. CPU time and peak memory of one ADD (and of bare Node, for scale), sequentially.
     say('CPU time and max RSS of one ADD');
     const rusage: Rusage[] = [];
@@ -383,10 +411,13 @@ async function main(): Promise<void> {
       command: 'npm run bench',
       baseline,
       perPod: { add: addS, check: stats(check), del: stats(del), addVerbWorkFromLog: verbWork },
+      perPodFfi: ffi,
       ratios: {
         addToSystemNode: round(addS.median / baseline.systemNode.median, 2),
         addToSeaNode: round(addS.median / baseline.seaNode.median, 2),
         addToSeaFloor: round(addS.median / baseline.seaFloor.median, 2),
+        ffiAddToSystemNode: round(ffi.add.median / baseline.systemNode.median, 2),
+        ffiAddToSeaNode: round(ffi.add.median / baseline.seaNode.median, 2),
       },
       startupTarget: { target: 'ADD <= 1.5x bare Node start-up (median)', met: addS.median <= 1.5 * baseline.seaNode.median && addS.median <= 1.5 * baseline.systemNode.median },
       oneAdd: { cpuMs: addCpuMs, maxRssMiB: addRssMiB, bareNodeMaxRssMiB: stats(bareRss.map((k) => k / 1024)) },
@@ -423,6 +454,7 @@ type Results = {
   machine: Record<string, string | number>;
   baseline: Record<'systemNode' | 'seaNode' | 'seaFloor', Stats>;
   perPod: Record<'add' | 'check' | 'del' | 'addVerbWorkFromLog', Stats>;
+  perPodFfi: Record<'add' | 'check' | 'del', Stats>;
   ratios: Record<string, number>;
   startupTarget: { met: boolean };
   oneAdd: { cpuMs: Stats; maxRssMiB: Stats; bareNodeMaxRssMiB: Stats };
@@ -449,6 +481,9 @@ function markdown(r: Results): string {
     row('  of which the verb itself (log `durationMs`)', r.perPod.addVerbWorkFromLog, 'the rest is process start-up and exit'),
     row('CHECK', r.perPod.check, `${round(r.perPod.check.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
     row('DEL', r.perPod.del, `${round(r.perPod.del.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
+    row('ADD through FFI (the Windows code path: ffi-rs → computenetwork stand-in, no gRPC)', r.perPodFfi.add, `${r.ratios.ffiAddToSystemNode}x Node ${m.systemNode}, ${r.ratios.ffiAddToSeaNode}x Node ${m.seaNode}`),
+    row('CHECK through FFI', r.perPodFfi.check, `${round(r.perPodFfi.check.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
+    row('DEL through FFI', r.perPodFfi.del, `${round(r.perPodFfi.del.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
     row('ADD, empty node', r.scale.emptyNodeAdd, 'baseline for the next row'),
     row(`ADD, ${r.scale.podsOnNode} pods on the node`, r.scale.loadedNodeAdd, `${r.scale.ratio}x empty node; target 1.2x: ${yes(r.scale.met)}`),
     '',
