@@ -2,49 +2,15 @@
 // the test can kill mid-call, a probe that proves a lock file is free, a fingerprint of a directory
 // tree, a pool of mock daemons for cases that run side by side, and the objects a pod leaves behind.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { podEndpointName } from '../../src/bridge/naming.js';
 import type { MockDump } from '../../hns-mock/service.js';
-import { type Invocation, type MockDaemon, PLUGIN, type PluginRun, type PluginTarget, baseEnv, singleDocument, startMock } from './harness.js';
+import { type MockDaemon, startMock } from './harness.js';
 
-/** A running plugin process: `child` to signal it, `done` for its outcome (stdout must be one document or nothing). */
-export interface RunningPlugin {
-  child: ChildProcess;
-  done: Promise<PluginRun>;
-}
-
-/** Like harness.runPlugin, but hands back the process so a test can kill it at a chosen HNS call. */
-export function startPlugin(target: PluginTarget, inv: Invocation): RunningPlugin {
-  const env: NodeJS.ProcessEnv = { ...baseEnv(), CNI_PATH: '/opt/cni/bin', ...target.env, ...inv.env, CNI_COMMAND: inv.command };
-  if (inv.containerId !== undefined) env.CNI_CONTAINERID = inv.containerId;
-  if (inv.netns !== undefined) env.CNI_NETNS = inv.netns;
-  if (inv.ifname !== undefined) env.CNI_IFNAME = inv.ifname;
-  if (inv.args !== undefined) env.CNI_ARGS = inv.args;
-  const child = spawn(target.binary ?? PLUGIN, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin?.on('error', () => undefined);
-  child.stdin?.end(inv.stdin ?? JSON.stringify(inv.config));
-  // A safety net against a wedged process, not an assertion on speed.
-  const timer = setTimeout(() => child.kill('SIGKILL'), inv.timeoutMs ?? 60_000);
-  const done = new Promise<PluginRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      try {
-        resolve({ code, signal, stdout, stderr, doc: singleDocument(stdout) });
-      } catch (e) {
-        reject(new Error(`${(e as Error).message}\nstdout: ${stdout}\nstderr: ${stderr}`));
-      }
-    });
-  });
-  return { child, done };
-}
+export { type RunningPlugin, startPlugin } from './harness.js';
 
 /** Every lock file under `dir`: host-local's `<network>/lock` and hnsbridge's `*.lock` files. */
 export function lockFiles(dir: string): string[] {

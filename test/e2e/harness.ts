@@ -113,7 +113,14 @@ export interface PluginTarget {
   binary?: string;
 }
 
-export function runPlugin(target: PluginTarget, inv: Invocation): Promise<PluginRun> {
+/** A running plugin process: `child` to signal it, `done` for its outcome (stdout must be one document or nothing). */
+export interface RunningPlugin {
+  child: ChildProcess;
+  done: Promise<PluginRun>;
+}
+
+/** Starts one plugin process and hands it back, so a test can also kill it at a chosen HNS call. */
+export function startPlugin(target: PluginTarget, inv: Invocation): RunningPlugin {
   const env: NodeJS.ProcessEnv = { ...baseEnv(), CNI_PATH: '/opt/cni/bin', ...target.env, ...inv.env, CNI_COMMAND: inv.command };
   if (inv.containerId !== undefined) env.CNI_CONTAINERID = inv.containerId;
   if (inv.netns !== undefined) env.CNI_NETNS = inv.netns;
@@ -122,12 +129,13 @@ export function runPlugin(target: PluginTarget, inv: Invocation): Promise<Plugin
   const child = spawn(target.binary ?? PLUGIN, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.on('error', () => undefined); // the plugin may exit before reading everything
-  child.stdin.end(inv.stdin ?? JSON.stringify(inv.config));
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin?.on('error', () => undefined); // the plugin may exit before reading everything
+  child.stdin?.end(inv.stdin ?? JSON.stringify(inv.config));
+  // A safety net against a wedged process, not an assertion on speed.
   const timer = setTimeout(() => child.kill('SIGKILL'), inv.timeoutMs ?? 60_000);
-  return new Promise((resolve, reject) => {
+  const done = new Promise<PluginRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -138,6 +146,12 @@ export function runPlugin(target: PluginTarget, inv: Invocation): Promise<Plugin
       }
     });
   });
+  return { child, done };
+}
+
+/** One plugin process, as containerd runs it, to completion. */
+export function runPlugin(target: PluginTarget, inv: Invocation): Promise<PluginRun> {
+  return startPlugin(target, inv).done;
 }
 
 /** A pod as libcni drives it: ADD caches the result, CHECK and DEL send it back as prevResult. */
