@@ -45,8 +45,11 @@ export async function status(ctx: BridgeContext): Promise<void> {
       'the next ADD recreates the network; CHECK reports the affected pods',
     );
   }
-  if (cfg.adapter && ctx.platform === 'win32' && !fitting && !windowsAdapterPresent(cfg.adapter)) {
-    notReady(ErrorCode.PluginNotAvailable, `hnsbridge is not ready: host adapter "${cfg.adapter}" does not exist`, `adapters: ${Object.keys(os.networkInterfaces()).join(', ')}`);
+  // Once the network exists HNS has bound the adapter; before that, ADD would fail to create it.
+  if (cfg.adapter && !fitting) {
+    const adapters = ctx.platform === 'win32' ? Object.keys(os.networkInterfaces()) : await ctx.hns.hostAdapters();
+    const present = adapters === undefined || (ctx.platform === 'win32' ? windowsAdapterPresent(cfg.adapter) : adapters.some((a) => a.toLowerCase() === cfg.adapter?.toLowerCase()));
+    if (!present) notReady(ErrorCode.PluginNotAvailable, `hnsbridge is not ready: host adapter "${cfg.adapter}" does not exist`, `adapters: ${(adapters ?? []).join(', ') || 'none'}`);
   }
   const free = await ctx.ipam.freeCount(reservedGatewayAddresses(cfg.ipam));
   if (free <= 0n) notReady(ErrorCode.PluginNotAvailable, `hnsbridge is not ready: no free IP address left in network "${cfg.network}" (${reservations.length} reserved)`, 'GC releases leaked reservations: hnsbridge gc --dry-run shows them');

@@ -23,6 +23,12 @@ export interface HcnApi {
   delete(resource: HcnResource, id: string): Promise<void>;
   /** The HNS v1 version probe, `HNSCall("GET", "/globals/version", "")`. Returns the response envelope document. */
   version(): Promise<string>;
+  /**
+   * The names of the node's network adapters, where the backend can tell: hns-mock models the host
+   * as well as HNS. HCN itself has no such call, so the FFI backend leaves this out and hnsbridge
+   * asks the operating system instead.
+   */
+  hostAdapters?(): Promise<string[]>;
   /** Releases the backend (channel, library). Safe to call twice. */
   close(): void;
 }

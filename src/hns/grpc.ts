@@ -18,9 +18,9 @@
 import type * as Grpc from '@grpc/grpc-js';
 import { type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, hcnFunction } from './api.js';
 import { callFailure, createLabel, enumerateLabel, idIn } from './labels.js';
-import { CallRequestCodec, CallResponseCodec, HNS_SERVICE_PATHS } from './codec.js';
+import { AdminRequestCodec, CallRequestCodec, CallResponseCodec, HNS_SERVICE_PATHS, JsonReplyCodec } from './codec.js';
 import { ZERO_GUID, hostComputeQuery } from './schema.js';
-import type { CallRequest, CallResponse } from './wire.js';
+import type { AdminRequest, CallRequest, CallResponse } from './wire.js';
 
 export const DEFAULT_MOCK_ADDRESS = 'unix:///tmp/hns-mock.sock';
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -224,6 +224,27 @@ class GrpcTransport implements CallTransport {
     });
   }
 
+  /** One admin RPC of hns-mock (proto Admin): its JSON answer. */
+  async admin(action: string, json: string, deadline: number): Promise<string> {
+    const client = this.client;
+    if (client === undefined) throw new TransportError('unreachable', this.setupError ?? 'no client');
+    await this.connected(client, deadline);
+    return new Promise<string>((resolve, reject) => {
+      client.makeUnaryRequest(
+        HNS_SERVICE_PATHS.Admin,
+        (r: AdminRequest) => AdminRequestCodec.encode(r),
+        (b: Buffer) => JsonReplyCodec.decode(b),
+        { action, json },
+        new this.grpc.Metadata({ waitForReady: false }),
+        { deadline },
+        (err, value) => {
+          if (err) reject(this.transportError(err));
+          else resolve(value?.json ?? '');
+        },
+      );
+    });
+  }
+
   /**
    * Waits until the channel is connected, at most connectTimeoutMs. A channel in TRANSIENT_FAILURE
    * returns at once: the call then fails fast (waitForReady false) with gRPC's own reason
@@ -263,11 +284,31 @@ class GrpcTransport implements CallTransport {
 /** HcnApi over gRPC to hns-mock. close() closes the channel so the process can exit. */
 export class GrpcHcnApi extends CallHcnApi {
   readonly address: string;
+  private readonly grpcTransport: GrpcTransport;
+  private readonly adminTimeoutMs: number;
 
   constructor(options: GrpcHcnApiOptions = {}) {
     const address = options.address ?? mockAddressFromEnv();
-    super(new GrpcTransport(address, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS), options);
+    const transport = new GrpcTransport(address, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    super(transport, options);
     this.address = address;
+    this.grpcTransport = transport;
+    this.adminTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** The mock's host adapters (its admin action `adapters`), for STATUS. */
+  async hostAdapters(): Promise<string[]> {
+    let text: string;
+    try {
+      text = await this.grpcTransport.admin('adapters', '{}', Date.now() + this.adminTimeoutMs);
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      throw new HnsUnavailableError('adapters', 'host', e.kind, `HNS not reachable at ${this.address}: ${e.message}`);
+    }
+    const doc: unknown = JSON.parse(text || '{}');
+    const list = typeof doc === 'object' && doc !== null ? (doc as { adapters?: unknown }).adapters : undefined;
+    if (!Array.isArray(list) || !list.every((a): a is string => typeof a === 'string')) throw new Error(`hns-mock at ${this.address} answered adapters with ${text}`);
+    return list;
   }
 }
 

@@ -282,6 +282,13 @@ export class HnsService {
     }
   }
 
+  // ---- the host
+
+  /** The node's adapter names when the backend knows them (hns-mock does), else undefined. */
+  async hostAdapters(): Promise<string[] | undefined> {
+    return this.api.hostAdapters ? this.api.hostAdapters() : undefined;
+  }
+
   // ---- version and features
 
   /**

@@ -269,6 +269,16 @@ for (const [backend, available] of backends) {
       expect(String(down.doc?.msg)).toContain('HNS');
     });
 
+    // HCN has no adapter list: on Windows STATUS asks the OS, against the mock it asks the mock's host.
+    if (backend === 'mock') it('reports a missing host adapter from STATUS before the network exists', async () => {
+      const ok = await runPlugin(target, { command: 'STATUS', config: testConfig(dir, { adapter: 'Ethernet' }) });
+      expect(ok.code, ok.stdout).toBe(0);
+      const missing = await runPlugin(target, { command: 'STATUS', config: testConfig(dir, { adapter: 'Ethernet 9' }) });
+      expect(missing.code).toBe(1);
+      expect(missing.doc?.code).toBe(50);
+      expect(String(missing.doc?.msg)).toContain('"Ethernet 9" does not exist');
+    });
+
     it('refuses a netns that is not a namespace GUID with code 4 and changes nothing', async () => {
       const before = await mock.dump();
       const r = await new Pod(target, testConfig(dir), cid(), 'none').add();
