@@ -128,6 +128,27 @@ for (const [backend, available] of backends) {
       expect((await mock.dump()).endpoints.filter((e) => e.Name === 'hnsbridge-gw_pods')).toHaveLength(1);
     });
 
+    it('serialises a DEL that arrives while the same pod\'s ADD is still in HNS (nothing is left afterwards)', async () => {
+      const pod = new Pod(target, testConfig(dir), cid(), await mock.createNamespace());
+      await new Pod(target, testConfig(dir), cid(), await mock.createNamespace()).add(); // the network exists
+      await mock.admin.admin('fault', { method: 'HcnCreateEndpoint', delayMs: 1500, count: 1 });
+      const adding = pod.add();
+      // Wait until this pod's endpoint create is in HNS (held by the delay), then send DEL.
+      const inFlight = async (): Promise<boolean> => {
+        const { calls } = await mock.admin.admin<{ calls: { args: unknown }[] }>('calls', { method: 'HcnCreateEndpoint' });
+        return calls.some((c) => JSON.stringify(c.args).includes(pod.containerId));
+      };
+      for (let i = 0; i < 400 && !(await inFlight()); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await inFlight()).toBe(true);
+      const del = await pod.del({ withPrevResult: false });
+      const add = await adding;
+      expect(add.code, add.stdout).toBe(0);
+      expect(del.code, del.stdout).toBe(0);
+      const left = podEndpoints(await mock.dump()).filter((e) => String(e.Name).includes(pod.containerId));
+      expect(left).toHaveLength(0);
+      expect(reservations(path.join(dir, 'ipam'), 'pods')).toHaveLength(1); // only the other pod's
+    });
+
     it('succeeds on a repeated DEL and on DEL without prevResult', async () => {
       const pod = new Pod(target, testConfig(dir), cid(), await mock.createNamespace());
       await pod.add();

@@ -72,6 +72,15 @@ describe('runCni', () => {
     expect(lines(t.logFile)[0]).toMatchObject({ outcome: 'error', code: 4 });
   });
 
+  it('runs the verb when the log file cannot be opened', async () => {
+    // A regular file where the log's folder should be: the folder cannot be made, the file not opened.
+    const blocker = path.join(dir, 'not-a-folder');
+    fs.writeFileSync(blocker, '');
+    const t = io({ ...env, HNSBRIDGE_LOG: path.join(blocker, 'logs', 'x.log') }, conf);
+    expect(await runCni(async () => plugin(), t.io)).toBe(0);
+    expect(t.out[0]).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: '10.0.0.5/24' }] });
+  });
+
   it('turns an unexpected exception into code 199 with a readable message and no stack on stdout', async () => {
     const t = io(env, conf);
     const code = await runCni(async () => plugin({ add: async () => { throw new TypeError('boom'); } }), t.io);
