@@ -14,7 +14,8 @@ import { type PodAddress, endpointSettings } from './endpoint-spec.js';
 import { step } from './errors.js';
 import { reservedGatewayAddresses } from './gateway.js';
 import { containerLock } from './locks.js';
-import { isPodEndpointName, parseNamespaceGuid, podEndpointName, sameGuid } from './naming.js';
+import { sameGuid } from '../hns/schema.js';
+import { isPodEndpointName, parseNamespaceGuid, podEndpointName } from './naming.js';
 import { ensureNetwork, isAddressInUse } from './network.js';
 import { buildResult } from './result.js';
 

@@ -12,7 +12,8 @@ import { endpointPolicies } from './endpoint-spec.js';
 import { step } from './errors.js';
 import type { HcnPolicy } from './policies.js';
 import { requireNamespace } from './add.js';
-import { podEndpointName, sameGuid } from './naming.js';
+import { sameGuid } from '../hns/schema.js';
+import { podEndpointName } from './naming.js';
 import { findNetwork } from './network.js';
 
 export async function check(ctx: BridgeContext): Promise<void> {

@@ -12,7 +12,7 @@ import { step } from './errors.js';
 /**
  * Detaches an endpoint from its namespace (if any) and deletes it. Missing namespace or endpoint is
  * success; a failed detach does not stop the delete (the namespace may be half torn down by
- * containerd). Returns true when the endpoint is gone afterwards.
+ * containerd). Throws when the endpoint may still exist (HNS unreachable, or a delete HNS refused).
  */
 export async function removeEndpoint(ctx: BridgeContext, ep: HostComputeEndpoint, what: string): Promise<void> {
   if (ep.HostComputeNamespace) {

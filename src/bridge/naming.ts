@@ -3,6 +3,7 @@
 // prefix is the ownership marker: GC and inspect never touch an endpoint without it.
 
 import { createHash } from 'node:crypto';
+import { isGuid } from '../hns/schema.js';
 
 export const POD_ENDPOINT_PREFIX = 'hnsbridge-pod_';
 export const GATEWAY_ENDPOINT_PREFIX = 'hnsbridge-gw_';
@@ -40,17 +41,11 @@ export function containerLockStripe(containerId: string, ifname: string, stripes
   return h.readUInt32LE(0) % stripes;
 }
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /**
  * containerd passes the HCN namespace GUID; braces are tolerated, anything else is not a namespace.
  * The case is kept as given (HNS compares GUIDs case-insensitively, and so does hnsbridge).
  */
 export function parseNamespaceGuid(netns: string): string | undefined {
   const bare = netns.startsWith('{') && netns.endsWith('}') ? netns.slice(1, -1) : netns;
-  return GUID.test(bare) ? bare : undefined;
-}
-
-export function sameGuid(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  return isGuid(bare) ? bare : undefined;
 }

@@ -47,8 +47,9 @@ export async function status(ctx: BridgeContext): Promise<void> {
   }
   // Once the network exists HNS has bound the adapter; before that, ADD would fail to create it.
   if (cfg.adapter && !fitting) {
-    const adapters = ctx.platform === 'win32' ? Object.keys(os.networkInterfaces()) : await ctx.hns.hostAdapters();
-    const present = adapters === undefined || (ctx.platform === 'win32' ? windowsAdapterPresent(cfg.adapter) : adapters.some((a) => a.toLowerCase() === cfg.adapter?.toLowerCase()));
+    const interfaces = ctx.platform === 'win32' ? os.networkInterfaces() : undefined;
+    const adapters = interfaces ? Object.keys(interfaces) : await ctx.hns.hostAdapters();
+    const present = adapters === undefined || (interfaces ? windowsAdapterPresent(cfg.adapter, interfaces) : adapters.some((a) => a.toLowerCase() === cfg.adapter?.toLowerCase()));
     if (!present) notReady(ErrorCode.PluginNotAvailable, `hnsbridge is not ready: host adapter "${cfg.adapter}" does not exist`, `adapters: ${(adapters ?? []).join(', ') || 'none'}`);
   }
   const free = await ctx.ipam.freeCount(reservedGatewayAddresses(cfg.ipam));

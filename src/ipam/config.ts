@@ -4,6 +4,7 @@
 // Range set numbering follows host-local: the legacy top-level range (`subnet` …) is prepended as set
 // 0, then `ranges` in order. The number is the N of `last_reserved_ip.N`, so it must not change.
 
+import { isAbsolutePathFor } from '../cni/netconf.js';
 import type { CniRoute } from '../cni/result.js';
 import { ObjectReader, type Problems, describeType, isPlainObject, joinPath } from '../cni/reader.js';
 import { type Family, familyName, formatIp, parseCidr, parseIp } from './ip.js';
@@ -45,12 +46,6 @@ export function defaultDataDir(platform: NodeJS.Platform): string {
   return platform === 'win32' ? 'C:\\var\\lib\\cni\\networks' : '/var/lib/cni/networks';
 }
 
-/** Windows needs a drive letter or a UNC share; a bare `\var\…` would land on whatever drive is current. */
-export function isAbsoluteFor(p: string, platform: NodeJS.Platform): boolean {
-  if (platform === 'win32') return /^[a-zA-Z]:[\\/]/.test(p) || /^\\\\[^\\]+\\/.test(p);
-  return p.startsWith('/');
-}
-
 /**
  * Reads the `ipam` object. Returns the config when it is valid; otherwise records every problem in
  * `ipam.problems` and returns undefined.
@@ -89,11 +84,11 @@ export function parseIpamConfig(ipam: ObjectReader, ctx: IpamContext): IpamConfi
   let dataDir = defaultDataDir(ctx.platform);
   const dd = ipam.string('dataDir', { nonEmpty: true });
   if (dd !== undefined) {
-    if (isAbsoluteFor(dd, ctx.platform)) dataDir = dd;
+    if (isAbsolutePathFor(dd, ctx.platform)) dataDir = dd;
     else problems.add(ipam.keyPath('dataDir'), `must be an absolute path, got ${JSON.stringify(dd)}`, `the default is ${defaultDataDir(ctx.platform)}`);
   }
   const resolvConf = ipam.string('resolvConf', { nonEmpty: true });
-  if (resolvConf !== undefined && !isAbsoluteFor(resolvConf, ctx.platform)) {
+  if (resolvConf !== undefined && !isAbsolutePathFor(resolvConf, ctx.platform)) {
     problems.add(ipam.keyPath('resolvConf'), `must be an absolute path, got ${JSON.stringify(resolvConf)}`);
   }
 

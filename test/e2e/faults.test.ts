@@ -15,7 +15,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { gatewayEndpointName, podEndpointName, sameGuid } from '../../src/bridge/naming.js';
+import { gatewayEndpointName, podEndpointName } from '../../src/bridge/naming.js';
+import { sameGuid } from '../../src/hns/schema.js';
 import type { CallRecord } from '../../hns-mock/calllog.js';
 import { type MockDaemon, Pod, type PluginRun, type PluginTarget, podEndpoints, reservations, runPlugin, tempDir, testConfig } from './harness.js';
 import { MockPool, endpointsOf, heldLocks, hostNamespace, reservationsOf, sleep, startPlugin } from './bench-support.js';

@@ -13,7 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatewayEndpointName, podEndpointName, sameGuid } from '../../src/bridge/naming.js';
+import { gatewayEndpointName, podEndpointName } from '../../src/bridge/naming.js';
+import { sameGuid } from '../../src/hns/schema.js';
 import { type MockDaemon, Pod, type PluginTarget, podEndpoints, reservations, runPlugin, startMock, tempDir, testConfig } from './harness.js';
 import { endpointsOf, heldLocks, hostNamespace, mapLimit, reservationsOf } from './bench-support.js';
 
