@@ -4,16 +4,17 @@
 // addon can only be loaded from a real file. The build embeds the addon as a SEA asset; on first use
 // it is written, named by its sha256, to `<folder of the executable>/.native-cache/<sha16>/` and
 // loaded with `process.dlopen`. That folder and not %TEMP%: the plugin runs as SYSTEM, and a DLL in a
-// world-writable folder could be planted. The file is hashed again before every load for the same
-// reason. Under vitest or plain node the normal `ffi-rs` package is used.
+// world-writable folder could be planted. For the same reason the file is compared byte for byte with
+// the embedded copy before every load. The build passes the sha256 it computed, so no start pays for
+// hashing 750 KB (or for loading node:crypto). Under vitest or plain node the normal `ffi-rs`
+// package is used.
 //
 // Nothing here does work at import time: loading ffi-rs costs milliseconds and most CNI calls on
 // Linux never need it, so callers ask for it with loadFfi() at the moment they make a foreign call.
 
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { sha256Hex } from './sha256.js';
 
 export type FfiModule = typeof import('ffi-rs');
 
@@ -42,18 +43,20 @@ export function loadFfi(): FfiModule {
  * asset `assetName` when running as a SEA, else the installed package `pkg` (a bundle run by plain
  * node, for debugging and benchmarks).
  */
-export function loadAddon(assetName: string, pkg: string): unknown {
+export function loadAddon(assetName: string, pkg: string, digest?: string): unknown {
   const sea = seaModule();
-  if (sea?.isSea()) return loadEmbeddedAddon(assetName, sea);
+  if (sea?.isSea()) return loadEmbeddedAddon(assetName, sea, digest);
   // createRequire keeps the bundler from trying to inline the package; the bundle sits in the repo,
-  // so resolution from it finds node_modules.
+  // so resolution from it finds node_modules. node:module is required here, not at the top: the
+  // executable never takes this path and need not load it.
+  const { createRequire } = require('node:module') as typeof import('node:module');
   return createRequire(__filename)(pkg);
 }
 
-/** Extracts the SEA asset `assetName` (see extractAddon) and loads it. */
-export function loadEmbeddedAddon(assetName: string, sea: SeaAssets): unknown {
+/** Extracts the SEA asset `assetName` (see extractAddon) and loads it. `digest`: its sha256, if known. */
+export function loadEmbeddedAddon(assetName: string, sea: SeaAssets, digest?: string): unknown {
   const bytes = new Uint8Array(sea.getRawAsset(assetName));
-  const file = extractAddon(bytes, assetName, nativeCacheRoot());
+  const file = extractAddon(bytes, assetName, nativeCacheRoot(), digest);
   const mod = { exports: {} as unknown };
   process.dlopen(mod, file);
   return mod.exports;
@@ -67,19 +70,19 @@ export function nativeCacheRoot(env: NodeJS.ProcessEnv = process.env, execPath: 
 
 /**
  * Makes sure `<root>/<first 16 hex of sha256(bytes)>/<name>` holds exactly `bytes` and returns its path.
+ * `digest` is sha256(bytes) when the caller knows it (the build computes it), else it is computed.
  *
  * An existing file is trusted only if its hash matches. Otherwise the bytes are written to a private
  * temporary name and renamed into place, so a concurrent run (containerd starts many at once) never
  * loads a half-written file. If the rename loses a race (on Windows the target may be mapped by
  * another process and cannot be replaced), the winner's file is accepted once it verifies.
  */
-export function extractAddon(bytes: Uint8Array, name: string, root: string): string {
-  const digest = sha256(bytes);
+export function extractAddon(bytes: Uint8Array, name: string, root: string, digest: string = sha256Hex(bytes)): string {
   const dir = path.join(root, digest.slice(0, 16));
   const file = path.join(dir, name);
   const verified = (): boolean => {
     try {
-      return sha256(fs.readFileSync(file)) === digest;
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(fs.readFileSync(file));
     } catch {
       return false;
     }
@@ -106,10 +109,6 @@ export function extractAddon(bytes: Uint8Array, name: string, root: string): str
     }
   }
   return file;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** `node:sea`, or undefined on a Node without it (older than 20.12, where nothing can be a SEA). */

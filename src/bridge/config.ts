@@ -6,7 +6,7 @@
 //  - sdnbridge's (`AdditionalArgs`, `optionalFlags`, `additionalRoutes`, IPAM with routes[].GW).
 // Every address is parsed here, so a placeholder or typo fails ADD with the field named and no HNS call.
 
-import { isIP } from 'node:net';
+import { ipFamilyOf } from '../ip-text.js';
 import * as path from 'node:path';
 import type { CniEnv } from '../cni/env.js';
 import type { ParsedNetConf } from '../cni/netconf.js';
@@ -94,11 +94,11 @@ export function parseBridgeConfig(conf: ParsedNetConf, env: CniEnv, platform: No
   const exceptions = dedupe([...clusterCidrs, ...serviceCidrs, ...nodeSubnet, ...ipMasqNetwork, ...extraExceptions]);
 
   const managementIp = r.string('managementIP');
-  if (managementIp !== undefined && isIP(managementIp) === 0) problems.add(r.keyPath('managementIP'), `is not an IP address: ${JSON.stringify(managementIp)}`);
+  if (managementIp !== undefined && ipFamilyOf(managementIp) === 0) problems.add(r.keyPath('managementIP'), `is not an IP address: ${JSON.stringify(managementIp)}`);
   const sdnRoutes: HcnPolicy[] = [];
   for (const c of serviceCidrs) sdnRoutes.push({ Type: 'SDNRoute', Settings: { DestinationPrefix: c, NeedEncap: true } });
-  if (managementIp && isIP(managementIp) !== 0) {
-    sdnRoutes.push({ Type: 'SDNRoute', Settings: { DestinationPrefix: `${managementIp}/${isIP(managementIp) === 4 ? 32 : 128}`, NeedEncap: true } });
+  if (managementIp && ipFamilyOf(managementIp) !== 0) {
+    sdnRoutes.push({ Type: 'SDNRoute', Settings: { DestinationPrefix: `${managementIp}/${ipFamilyOf(managementIp) === 4 ? 32 : 128}`, NeedEncap: true } });
   }
   for (const item of r.array('sdnRoutes') ?? []) {
     const p = parseV2Policy({ Type: 'SDNRoute', Settings: pascalKeys(item.value) }, item.path, problems, 'endpoint');
@@ -335,7 +335,7 @@ function parseRuntime(r: ObjectReader, env: CniEnv, problems: Problems): Runtime
       const servers = d.stringArray('servers');
       if (servers) {
         servers.forEach((s, i) => {
-          if (isIP(s) === 0) problems.add(`${d.keyPath('servers')}[${i}]`, `is not an IP address: ${JSON.stringify(s)}`);
+          if (ipFamilyOf(s) === 0) problems.add(`${d.keyPath('servers')}[${i}]`, `is not an IP address: ${JSON.stringify(s)}`);
         });
         dns.nameservers = servers;
       }
@@ -352,7 +352,7 @@ function parseRuntime(r: ObjectReader, env: CniEnv, problems: Problems): Runtime
   }
   for (const [i, ip] of out.requestedIps.entries()) {
     const addr = ip.includes('/') ? parseCidr(ip)?.ip : ip;
-    if (!addr || isIP(addr) === 0) problems.add(i === 0 && env.args.ip && !argIps ? 'CNI_ARGS.IP' : 'runtimeConfig.ips', `is not an IP address: ${JSON.stringify(ip)}`);
+    if (!addr || ipFamilyOf(addr) === 0) problems.add(i === 0 && env.args.ip && !argIps ? 'CNI_ARGS.IP' : 'runtimeConfig.ips', `is not an IP address: ${JSON.stringify(ip)}`);
   }
   return out;
 }
@@ -370,7 +370,7 @@ function parsePortMapping(raw: unknown, p: string, problems: Problems): PortMapp
     return undefined;
   }
   const hostIP = r.string('hostIP');
-  if (hostIP !== undefined && hostIP !== '' && isIP(hostIP) === 0) problems.add(r.keyPath('hostIP'), `is not an IP address: ${JSON.stringify(hostIP)}`);
+  if (hostIP !== undefined && hostIP !== '' && ipFamilyOf(hostIP) === 0) problems.add(r.keyPath('hostIP'), `is not an IP address: ${JSON.stringify(hostIP)}`);
   if (hostPort === undefined || containerPort === undefined) return undefined;
   const pm: PortMapping = { hostPort, containerPort, protocol };
   if (hostIP && hostIP !== '0.0.0.0' && hostIP !== '::') pm.hostIP = hostIP;

@@ -2,8 +2,8 @@
 // without local state, so a process killed mid-call leaves nothing that cannot be found. The
 // prefix is the ownership marker: GC and inspect never touch an endpoint without it.
 
-import { createHash } from 'node:crypto';
 import { isGuid } from '../hns/schema.js';
+import { sha256, sha256Hex } from '../sha256.js';
 
 export const POD_ENDPOINT_PREFIX = 'hnsbridge-pod_';
 export const GATEWAY_ENDPOINT_PREFIX = 'hnsbridge-gw_';
@@ -14,7 +14,7 @@ export const GATEWAY_ENDPOINT_PREFIX = 'hnsbridge-gw_';
  * attachments; the hash of the exact triple makes the name unique.
  */
 export function podEndpointName(containerId: string, ifname: string, network: string): string {
-  const h = createHash('sha256').update(`${containerId}\0${ifname}\0${network}`).digest('hex').slice(0, 8);
+  const h = sha256Hex(`${containerId}\0${ifname}\0${network}`).slice(0, 8);
   return `${POD_ENDPOINT_PREFIX}${containerId}_${ifname}_${network}_${h}`;
 }
 
@@ -37,7 +37,7 @@ export function legacyEndpointName(containerId: string, network: string): string
 
 /** Lock stripe for a container: ADD and DEL of one container serialise; different pods rarely share a stripe. */
 export function containerLockStripe(containerId: string, ifname: string, stripes: number): number {
-  const h = createHash('sha256').update(`${containerId}\0${ifname}`).digest();
+  const h = sha256(`${containerId}\0${ifname}`);
   return h.readUInt32LE(0) % stripes;
 }
 

@@ -3,7 +3,7 @@
 // Strict on purpose: a misspelled settings key (v1 `ExceptionList` inside a v2 OutBoundNAT) used to
 // be dropped silently by HNS and leave pods NATed; here it is a config error naming the key.
 
-import { isIP } from 'node:net';
+import { ipFamilyOf } from '../ip-text.js';
 import { ObjectReader, type Problems, isPlainObject } from '../cni/reader.js';
 import { parseCidr } from '../cni/result.js';
 
@@ -107,12 +107,12 @@ function checkKnownSettings(type: string, s: Record<string, unknown>, path: stri
     if (v === undefined) return;
     if (!Array.isArray(v)) return problems.add(`${path}.${key}`, 'must be an array of CIDRs');
     v.forEach((c, i) => {
-      if (typeof c !== 'string' || (!parseCidr(c) && isIP(c) === 0)) problems.add(`${path}.${key}[${i}]`, `is not a CIDR or IP: ${JSON.stringify(c)}`);
+      if (typeof c !== 'string' || (!parseCidr(c) && ipFamilyOf(c) === 0)) problems.add(`${path}.${key}[${i}]`, `is not a CIDR or IP: ${JSON.stringify(c)}`);
     });
   };
   const ipField = (key: string): void => {
     const v = s[key];
-    if (v !== undefined && (typeof v !== 'string' || isIP(v) === 0)) problems.add(`${path}.${key}`, `is not an IP address: ${JSON.stringify(v)}`);
+    if (v !== undefined && (typeof v !== 'string' || ipFamilyOf(v) === 0)) problems.add(`${path}.${key}`, `is not an IP address: ${JSON.stringify(v)}`);
   };
   const cidrField = (key: string): void => {
     const v = s[key];
@@ -180,7 +180,7 @@ function checkAclSettings(s: Record<string, unknown>, path: string, problems: Pr
       continue;
     }
     for (const part of v.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
-      if (isIP(part) === 0 && !parseCidr(part)) problems.add(`${path}.${key}`, `contains ${JSON.stringify(part)}, which is not an IP or CIDR`);
+      if (ipFamilyOf(part) === 0 && !parseCidr(part)) problems.add(`${path}.${key}`, `contains ${JSON.stringify(part)}, which is not an IP or CIDR`);
     }
   }
   for (const key of ['LocalPorts', 'RemotePorts']) {

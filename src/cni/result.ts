@@ -1,7 +1,7 @@
 // The CNI Success result: one internal shape (the 1.1.0 one), converted on output to the config's
 // cniVersion, and parsed from `prevResult` in any supported version.
 
-import { isIP } from 'node:net';
+import { ipFamilyOf } from '../ip-text.js';
 import { ObjectReader, Problems, describeType } from './reader.js';
 import { type CniVersion, hasIpVersionField, hasV11Fields, isSupportedVersion } from './version.js';
 
@@ -51,7 +51,7 @@ export function parseCidr(s: string): { ip: string; prefix: number; family: 4 | 
   if (slash < 0) return undefined;
   const ip = s.slice(0, slash);
   const pfx = s.slice(slash + 1);
-  const family = isIP(ip);
+  const family = ipFamilyOf(ip);
   if (family === 0 || !/^\d{1,3}$/.test(pfx)) return undefined;
   const prefix = Number(pfx);
   if (prefix > (family === 4 ? 32 : 128)) return undefined;
@@ -159,7 +159,7 @@ export function parseResult(raw: unknown, path: string, problems: Problems): Cni
       if (address !== undefined && !parseCidr(address)) problems.add(ir.keyPath('address'), `is not an address in CIDR form: ${JSON.stringify(address)}`);
       const ip: CniIpConfig = { address: address ?? '' };
       const gw = ir.string('gateway');
-      if (gw !== undefined && gw !== '' && isIP(gw) === 0) problems.add(ir.keyPath('gateway'), `is not an IP address: ${JSON.stringify(gw)}`);
+      if (gw !== undefined && gw !== '' && ipFamilyOf(gw) === 0) problems.add(ir.keyPath('gateway'), `is not an IP address: ${JSON.stringify(gw)}`);
       if (gw) ip.gateway = gw;
       const idx = ir.raw('interface');
       if (idx !== undefined && idx !== null) {
@@ -180,7 +180,7 @@ export function parseResult(raw: unknown, path: string, problems: Problems): Cni
       if (dst !== undefined && !parseCidr(dst)) problems.add(rr.keyPath('dst'), `is not a CIDR: ${JSON.stringify(dst)}`);
       const route: CniRoute = { dst: dst ?? '' };
       const gw = rr.string('gw');
-      if (gw !== undefined && gw !== '' && isIP(gw) === 0) problems.add(rr.keyPath('gw'), `is not an IP address: ${JSON.stringify(gw)}`);
+      if (gw !== undefined && gw !== '' && ipFamilyOf(gw) === 0) problems.add(rr.keyPath('gw'), `is not an IP address: ${JSON.stringify(gw)}`);
       if (gw) route.gw = gw;
       for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) {
         const n = optionalInt(rr, k, 0, 2 ** 31 - 1);
@@ -200,7 +200,7 @@ export function parseDns(d: ObjectReader): CniDns {
   const out: CniDns = {};
   const ns = d.stringArray('nameservers');
   if (ns) {
-    for (const [i, s] of ns.entries()) if (isIP(s) === 0) d.problems.add(`${d.keyPath('nameservers')}[${i}]`, `is not an IP address: ${JSON.stringify(s)}`);
+    for (const [i, s] of ns.entries()) if (ipFamilyOf(s) === 0) d.problems.add(`${d.keyPath('nameservers')}[${i}]`, `is not an IP address: ${JSON.stringify(s)}`);
     out.nameservers = ns;
   }
   const domain = d.string('domain');
