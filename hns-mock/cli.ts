@@ -16,8 +16,9 @@ const USAGE = `usage: hns-mock COMMAND [options]
   dump [--table]              the whole state as JSON, or as tables
   namespace create [--type Host]   create an HCN namespace (as containerd does before ADD); prints its GUID
   namespace delete GUID       delete a namespace (as containerd does after DEL)
-  fault METHOD [--hresult 0x803b0013] [--count N | --always] [--delay MS|forever] [--message TEXT]
-                              fail (or delay) the next N calls of an HCN function (or * for any)
+  fault METHOD [--hresult 0x803b0013] [--count N | --always] [--delay MS|forever] [--message TEXT] [--match TEXT]
+                              fail (or delay) the next N calls of an HCN function (or * for any);
+                              --match: only calls whose arguments contain TEXT
   fault clear                 drop every fault and release delayed calls
   faults                      list the active faults
   unreachable unavailable|hang|off   make HNS unreachable (answer UNAVAILABLE, or never answer)
@@ -150,9 +151,10 @@ async function main(argv: string[]): Promise<number> {
         always: { type: 'boolean' },
         delay: { type: 'string' },
         message: { type: 'string' },
+        match: { type: 'string' },
       });
       const [method] = positionals;
-      if (method === undefined) throw new UsageError('fault METHOD [--hresult HR] [--count N] [--delay MS] [--message TEXT] | fault clear');
+      if (method === undefined) throw new UsageError('fault METHOD [--hresult HR] [--count N] [--delay MS] [--message TEXT] [--match TEXT] | fault clear');
       if (method === 'clear') {
         out(await withClient(values, (c) => c.admin('clearFaults')));
         return 0;
@@ -161,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
       const args: Record<string, unknown> = { method };
       if (str(values, 'hresult') !== undefined) args.hresult = str(values, 'hresult');
       if (str(values, 'message') !== undefined) args.message = str(values, 'message');
+      if (str(values, 'match') !== undefined) args.match = str(values, 'match');
       if (values.always) args.count = -1;
       else if (int(values, 'count') !== undefined) args.count = int(values, 'count');
       if (delay !== undefined) args.delayMs = delay === 'forever' ? -1 : int(values, 'delay');

@@ -3,6 +3,9 @@
 // A fault names a method (an HCN export such as `HcnCreateEndpoint`, `HNSCall`, or `*` for any) and
 // applies to the next `count` matching calls (-1: until cleared). Faults are consumed in the order
 // they were added; a method-specific fault and a `*` fault are matched alike, first added first.
+// `match` narrows a fault to calls whose arguments (the object ID, the network ID and the JSON)
+// contain that text, so a test can aim at one of two calls of the same function made at once
+// (the plugin looks up the gateway and the pod endpoint concurrently).
 //
 //   - with an HRESULT: the call fails with it and changes nothing (after the delay, if any);
 //   - with only a delay: the call is applied at once, and its answer is held back for the delay.
@@ -29,6 +32,8 @@ export interface FaultSpec {
   count?: number;
   /** Milliseconds to hold the answer; -1 = until cleared. */
   delayMs?: number;
+  /** Only calls whose ID, network ID or JSON argument contains this text. */
+  match?: string;
 }
 
 export interface Fault extends Required<Pick<FaultSpec, 'method' | 'count'>> {
@@ -36,6 +41,7 @@ export interface Fault extends Required<Pick<FaultSpec, 'method' | 'count'>> {
   hresult: number | undefined;
   message: string | undefined;
   delayMs: number;
+  match: string | undefined;
   /** Calls it has affected so far. */
   hits: number;
 }
@@ -109,14 +115,15 @@ export class Faults {
     const hresult = spec.hresult === undefined ? undefined : parseHresult(spec.hresult);
     if (hresult === undefined && delayMs === 0) throw new RangeError('a fault needs an HRESULT, a delay, or both');
     if (hresult !== undefined && hresult < 0x80000000) throw new RangeError(`HRESULT ${hresult} is not a failure code`);
-    const fault: Fault = { id: this.nextId++, method: spec.method, hresult, message: spec.message, count, delayMs, hits: 0 };
+    if (spec.match !== undefined && spec.match === '') throw new RangeError('match must not be empty');
+    const fault: Fault = { id: this.nextId++, method: spec.method, hresult, message: spec.message, count, delayMs, match: spec.match, hits: 0 };
     this.list.push(fault);
     return { ...fault };
   }
 
-  /** Consumes one use of the first fault matching `method`, if any. */
-  take(method: string): Fault | undefined {
-    const fault = this.list.find((f) => f.method === '*' || f.method === method);
+  /** Consumes one use of the first fault matching `method` (and, for a fault with `match`, `argsText`), if any. */
+  take(method: string, argsText = ''): Fault | undefined {
+    const fault = this.list.find((f) => (f.method === '*' || f.method === method) && (f.match === undefined || argsText.includes(f.match)));
     if (fault === undefined) return undefined;
     fault.hits++;
     if (fault.count !== -1 && fault.hits >= fault.count) this.list = this.list.filter((f) => f !== fault);
@@ -172,6 +179,6 @@ export class Faults {
       f.hresult !== undefined
         ? `fail with 0x${f.hresult.toString(16).padStart(8, '0')}${hresultName(f.hresult) ? ` ${hresultName(f.hresult)}` : ''}${f.delayMs ? ` after waiting ${wait}` : ''}`
         : `apply, then hold the answer ${wait}`;
-    return `#${f.id} ${f.method}: ${what}; ${f.count === -1 ? 'every call' : `${f.count - f.hits} call(s) left`}`;
+    return `#${f.id} ${f.method}${f.match === undefined ? '' : ` (arguments containing ${JSON.stringify(f.match)})`}: ${what}; ${f.count === -1 ? 'every call' : `${f.count - f.hits} call(s) left`}`;
   }
 }

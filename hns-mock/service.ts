@@ -107,7 +107,7 @@ export class MockHns implements HnsCallHandler {
       if (e instanceof MockUnreachableError) this.calls.unreachable(rec, e.message);
       throw e;
     }
-    const fault = this.faults.take(req.method);
+    const fault = this.faults.take(req.method, `${req.id} ${req.networkId} ${req.json}`);
     let res: CallResponse;
     if (fault !== undefined && fault.hresult !== undefined) {
       rec.faulted = true;
@@ -153,6 +153,7 @@ export class MockHns implements HnsCallHandler {
           message: args.string('message'),
           count: args.int('count'),
           delayMs: args.int('delayMs'),
+          match: args.string('match'),
         });
         return { fault, description: this.faults.describe(fault) };
       }

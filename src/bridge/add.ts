@@ -11,7 +11,7 @@ import type { Allocation } from '../ipam/index.js';
 import type { BridgeContext } from './context.js';
 import { endpointIps, podAddresses, podDns, removeEndpoint } from './endpoint-ops.js';
 import { type PodAddress, endpointSettings } from './endpoint-spec.js';
-import { step } from './errors.js';
+import { allInOrder, step } from './errors.js';
 import { reservedGatewayAddresses } from './gateway.js';
 import { containerLock } from './locks.js';
 import { sameGuid } from '../hns/schema.js';
@@ -39,10 +39,14 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
   const netns = requireNamespace(env.netns);
   for (const w of cfg.warnings) ctx.log.warn(w);
   return containerLock(cfg.stateDir, cfg.network, env.containerId, env.ifname, ctx.platform).withLock(async () => {
-    const network = await ensureNetwork({ hns: ctx.hns, cfg, subnets: ctx.subnets, log: ctx.log, platform: ctx.platform });
     const name = podEndpointName(env.containerId, env.ifname, cfg.network);
-
-    const existing = await step('find endpoint', () => ctx.hns.findEndpointByName(name));
+    // Three independent reads, issued together: each HNS call is a round trip to the service, and
+    // ADD's latency is what the pod's start waits for. A failure is reported in this order.
+    const [network, existing, dsrSupported] = await allInOrder([
+      ensureNetwork({ hns: ctx.hns, cfg, subnets: ctx.subnets, log: ctx.log, platform: ctx.platform }),
+      step('find endpoint', () => ctx.hns.findEndpointByName(name)),
+      cfg.loopbackDsr ? dsrAvailable(ctx) : Promise.resolve(false),
+    ] as const);
     if (existing) {
       const again = await repeatResult(ctx, existing, network, netns);
       if (again) return again;
@@ -50,7 +54,6 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
       await removeEndpoint(ctx, existing, 'remove stale endpoint');
     }
 
-    const dsrSupported = cfg.loopbackDsr ? await dsrAvailable(ctx) : false;
     let allocation = await step('reserve IP addresses', () => allocate(ctx, []));
     let created: HostComputeEndpoint | undefined;
     try {

@@ -26,6 +26,18 @@ export async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Promise.all for steps started together, but it waits for every one to settle (none is left
+ * running when the verb moves on or exits) and then throws the first failure in list order, so
+ * the error a caller sees does not depend on which call HNS answered first.
+ */
+export async function allInOrder<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 export function bridgeErrorToCni(e: unknown): CniError | undefined {
   const stepName = e instanceof StepError ? e.step : undefined;
   const cause = e instanceof StepError ? e.cause : e;

@@ -7,10 +7,10 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Logger } from '../log.js';
 import { HRESULT, HnsError } from '../hns/api.js';
 import type { HnsService } from '../hns/hns.js';
-import { type HostComputeNetwork, networkType } from '../hns/schema.js';
+import { type HostComputeEndpoint, type HostComputeNetwork, networkType } from '../hns/schema.js';
 import type { BridgeConfig } from './config.js';
 import { gatewayEndpointSettings, networkSettings } from './endpoint-spec.js';
-import { step } from './errors.js';
+import { allInOrder, step } from './errors.js';
 import type { BridgeSubnet } from './gateway.js';
 import { networkLock } from './locks.js';
 import { gatewayEndpointName } from './naming.js';
@@ -52,9 +52,11 @@ export interface EnsureOptions {
 
 /** Finds the network, or creates it and its gateway endpoint under the network lock. */
 export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwork> {
-  const existing = await findNetwork(o.hns, o.cfg, o.subnets);
+  // The gateway is looked up by name while the network is: on a node that has both (every ADD but
+  // the first) that is one round trip of latency instead of two.
+  const [existing, gateway] = await allInOrder([findNetwork(o.hns, o.cfg, o.subnets), findGatewayEndpoint(o)] as const);
   if (existing) {
-    await ensureGatewayEndpoint(o, existing);
+    if (!gateway?.HostComputeNamespace) await networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(() => repairGatewayEndpoint(o, existing));
     return existing;
   }
   return networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(async () => {
@@ -88,15 +90,13 @@ export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwor
  * after an HNS restart removed endpoints but kept the network) or attached to the host when it is
  * not (an ADD killed or failed between creating and attaching it).
  */
-async function ensureGatewayEndpoint(o: EnsureOptions, net: HostComputeNetwork): Promise<void> {
-  const name = gatewayEndpointName(o.cfg.network);
-  if ((await step('find gateway endpoint', () => o.hns.findEndpointByName(name)))?.HostComputeNamespace) return;
-  await networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(() => repairGatewayEndpoint(o, net));
+function findGatewayEndpoint(o: EnsureOptions): Promise<HostComputeEndpoint | undefined> {
+  return step('find gateway endpoint', () => o.hns.findEndpointByName(gatewayEndpointName(o.cfg.network)));
 }
 
 /** With the network lock held: creates the gateway endpoint, or attaches the existing one to the host. */
 async function repairGatewayEndpoint(o: EnsureOptions, net: HostComputeNetwork): Promise<void> {
-  const ep = await step('find gateway endpoint', () => o.hns.findEndpointByName(gatewayEndpointName(o.cfg.network)));
+  const ep = await findGatewayEndpoint(o);
   if (!ep) await createGatewayEndpoint(o, net);
   else if (!ep.HostComputeNamespace) await attachGatewayToHost(o, ep.ID);
 }

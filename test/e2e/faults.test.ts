@@ -5,10 +5,13 @@
 // reservation and no held lock, and the next ADD of the same pod must work and leave the node whole.
 //
 // The list of calls is not written down here: it is read from the mock's call log of one clean ADD
-// per scenario, so a call added to ADD later is covered without touching this file. A fault lands on
-// exactly the k-th call of that ADD: a `*` fault that only delays the answer by 1 ms takes the first
-// k-1 calls (faults are consumed first-added-first), then the real fault takes call k. Each case
-// checks in the call log that its fault hit the intended call.
+// per scenario, so a call added to ADD later is covered without touching this file. ADD makes some
+// calls at once (the network, gateway and pod lookups and the version probe), so their order of
+// arrival varies; a call is therefore named by its function, whether it names the gateway or a pod
+// endpoint, and its occurrence among such calls. A fault lands on exactly that call: a fault that
+// only delays the answer by 1 ms takes the earlier occurrences (faults are consumed first-added-
+// first), then the real fault takes it. Each case checks in the call log that its fault hit the
+// intended call.
 //
 // Independent cases run side by side, each with its own mock daemon (faults are global to a mock).
 
@@ -83,14 +86,46 @@ async function prepareNode(mock: MockDaemon, s: Scenario): Promise<Node> {
   return { dir, cfg, host, neighbour };
 }
 
-/** The HCN calls of one clean ADD in the scenario, in order. */
-async function discover(mock: MockDaemon, s: Scenario): Promise<string[]> {
+/** One HCN call of ADD, named so the same call can be found in another run. */
+interface CallSite {
+  method: string;
+  /** 'hnsbridge-gw_' or 'hnsbridge-pod_' when the call names such an endpoint (the fault's `match`). */
+  key: string | undefined;
+  /** 1 for the first call with this method and key, 2 for the second, … */
+  occurrence: number;
+}
+
+function keyOf(rec: CallRecord): string | undefined {
+  const text = JSON.stringify(rec.args ?? '');
+  return ['hnsbridge-gw_', 'hnsbridge-pod_'].find((k) => text.includes(k));
+}
+
+function sitesOf(calls: CallRecord[]): CallSite[] {
+  const seen = new Map<string, number>();
+  return calls.map((c) => {
+    const key = keyOf(c);
+    const id = `${c.method} ${key ?? ''}`;
+    const occurrence = (seen.get(id) ?? 0) + 1;
+    seen.set(id, occurrence);
+    return { method: c.method, key, occurrence };
+  });
+}
+
+/** The record of `site` among `calls`, if it has been made. */
+function findSite(calls: CallRecord[], site: CallSite): CallRecord | undefined {
+  return calls.filter((c) => c.method === site.method && keyOf(c) === site.key)[site.occurrence - 1];
+}
+
+const describeSite = (s: CallSite): string => `${s.method}${s.key ? ` (${s.key}…)` : ''}${s.occurrence > 1 ? ` #${s.occurrence}` : ''}`;
+
+/** The HCN calls of one clean ADD in the scenario, in the order they arrived. */
+async function discover(mock: MockDaemon, s: Scenario): Promise<CallSite[]> {
   const node = await prepareNode(mock, s);
   const since = await lastSeq(mock);
   const pod = new Pod(target(mock), node.cfg, cid('probe'), await mock.createNamespace());
   const add = await pod.add();
   if (add.code !== 0) throw new Error(`discovery ADD failed: ${add.stdout}`);
-  return (await callsSince(mock, since)).map((c) => c.method);
+  return sitesOf(await callsSince(mock, since));
 }
 
 /** What ADD must answer when the fault hits `method`, for the error and hang modes. */
@@ -108,7 +143,7 @@ const totals = { faults: 0, byMode: { error: 0, hang: 0, kill: 0 } as Record<Mod
 // named after the calls.
 describe.concurrent('fault injection at every HNS call of ADD', async () => {
   const pool = await MockPool.start(WORKERS);
-  const SEQUENCES = new Map<string, string[]>();
+  const SEQUENCES = new Map<string, CallSite[]>();
   try {
     await pool.use(async (mock) => {
       for (const s of SCENARIOS) SEQUENCES.set(s.name, await discover(mock, s));
@@ -129,38 +164,48 @@ describe.concurrent('fault injection at every HNS call of ADD', async () => {
   });
 
   it('found the HCN calls of ADD in each scenario', ({ expect }) => {
-    const empty = SEQUENCES.get('empty node') ?? [];
-    const existing = SEQUENCES.get('network exists') ?? [];
+    const empty = (SEQUENCES.get('empty node') ?? []).map((c) => c.method);
+    const existing = (SEQUENCES.get('network exists') ?? []).map((c) => c.method);
     // The calls the issue names must all be among them, or the matrix would not cover them.
     for (const m of ['HcnEnumerateNetworks', 'HcnCreateNetwork', 'HcnQueryNetworkProperties', 'HcnEnumerateNamespaces', 'HcnCreateEndpoint', 'HcnModifyNamespace', 'HcnOpenNamespace']) {
       expect(empty).toContain(m);
     }
     for (const m of ['HcnEnumerateEndpoints', 'HcnQueryEndpointProperties', 'HcnOpenNetwork', 'HcnOpenEndpoint', 'HNSCall', 'HcnCreateEndpoint']) expect(existing).toContain(m);
     expect(existing).not.toContain('HcnCreateNetwork');
+    // An unkeyed fault (no `match`) would also catch the keyed calls of its function: so each
+    // function's calls either all name a gateway or pod endpoint, or none does.
+    for (const sites of SEQUENCES.values()) {
+      for (const m of new Set(sites.map((c) => c.method))) {
+        const keys = sites.filter((c) => c.method === m).map((c) => c.key);
+        expect(keys.every((k) => k === undefined) || keys.every((k) => k !== undefined), `${m}: ${keys.join(', ')}`).toBe(true);
+      }
+    }
   });
 
   for (const s of SCENARIOS) {
     const seq = SEQUENCES.get(s.name) ?? [];
-    for (const [index, method] of seq.entries()) {
+    for (const [index, site] of seq.entries()) {
+      const { method } = site;
       for (const mode of ['error', 'hang', 'kill'] as Mode[]) {
         // After an error ADD has rolled back by itself, so the GC variant is run where something may be left: hangs and kills.
         for (const cleanup of (mode === 'error' ? ['DEL'] : ['DEL', 'GC']) as Cleanup[]) {
-          it(`${s.name}: call ${index + 1}/${seq.length} ${method}: ${mode}, then ${cleanup}`, async ({ expect }) => {
+          it(`${s.name}: call ${index + 1}/${seq.length} ${describeSite(site)}: ${mode}, then ${cleanup}`, async ({ expect }) => {
             await pool.use(async (mock) => {
               const node = await prepareNode(mock, s);
               const t = target(mock);
               const ns = await mock.createNamespace();
               const pod = new Pod(t, node.cfg, cid(mode), ns);
 
-              // Inject: skip the calls before this one, then the fault itself.
+              // Inject: let the earlier occurrences of this call through, then the fault itself.
               const since = await lastSeq(mock);
-              if (index > 0) await mock.admin.admin('fault', { method: '*', delayMs: 1, count: index });
+              const match = site.key === undefined ? {} : { match: site.key };
+              if (site.occurrence > 1) await mock.admin.admin('fault', { method, ...match, delayMs: 1, count: site.occurrence - 1 });
               const fault =
                 mode === 'error'
-                  ? { method, hresult: E_FAIL, count: 1, message: `injected into ${method}` }
+                  ? { method, ...match, hresult: E_FAIL, count: 1, message: `injected into ${method}` }
                   : // A hang holds the answer of an applied call (HNS did it, the caller never heard);
                     // a kill holds it until the test has killed the plugin.
-                    { method, count: 1, delayMs: mode === 'hang' ? HANG_MS : -1 };
+                    { method, ...match, count: 1, delayMs: mode === 'hang' ? HANG_MS : -1 };
               await mock.admin.admin('fault', fault);
               totals.faults++;
               totals.byMode[mode]++;
@@ -170,7 +215,7 @@ describe.concurrent('fault injection at every HNS call of ADD', async () => {
               if (mode === 'kill') {
                 // Kill once the chosen call is in flight in the mock.
                 for (;;) {
-                  const rec = (await callsSince(mock, since))[index];
+                  const rec = findSite(await callsSince(mock, since), site);
                   if (rec?.outcome === 'pending') break;
                   if (running.child.exitCode !== null) break; // finished without reaching it: reported below
                   await sleep(10);
@@ -193,7 +238,7 @@ describe.concurrent('fault injection at every HNS call of ADD', async () => {
                 }
               }
               // The fault hit exactly the intended call.
-              const hit = (await callsSince(mock, since))[index];
+              const hit = findSite(await callsSince(mock, since), site);
               expect(hit?.method).toBe(method);
               expect(hit?.faulted).toBe(true);
 

@@ -49,6 +49,16 @@ describe('fault injection', () => {
     ok(await hns.call(req('HcnEnumerateNetworks')));
   });
 
+  it('with match, fails only calls whose arguments contain the text, leaving other calls of the same function alone', async () => {
+    hns.admin('fault', { method: 'HcnEnumerateEndpoints', hresult: HRESULT.E_FAIL, match: 'hnsbridge-gw_' });
+    const lookup = (name: string): Promise<CallResponse> => hns.call(req('HcnEnumerateEndpoints', { json: { SchemaVersion: { Major: 2, Minor: 0 }, Filter: JSON.stringify({ Name: name }) } }));
+    ok(await lookup('hnsbridge-pod_c1_eth0_pods_12345678'));
+    failsWith(await lookup('hnsbridge-gw_pods'), HRESULT.E_FAIL);
+    ok(await lookup('hnsbridge-gw_pods'));
+    expect(hns.calls.list({ method: 'HcnEnumerateEndpoints' }).map((c) => c.faulted)).toEqual([false, true, false]);
+    expect(() => hns.admin('fault', { method: '*', hresult: HRESULT.E_FAIL, match: '' })).toThrow(/match/);
+  });
+
   it('keeps a count -1 fault until it is cleared', async () => {
     hns.admin('fault', { method: 'HNSCall', hresult: HRESULT.E_NOTIMPL, count: -1 });
     for (let i = 0; i < 3; i++) failsWith(await hns.call(req('HNSCall', { json: { Method: 'GET', Path: '/globals/version' } })), HRESULT.E_NOTIMPL);
