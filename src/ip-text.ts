@@ -6,8 +6,14 @@ const V4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
 const V6_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 function isV4(text: string): boolean {
+  return ipv4Value(text) !== undefined;
+}
+
+/** The 32-bit value of a dotted-quad IPv4 address (no leading zeros, as Go's net.ParseIP), else undefined. */
+export function ipv4Value(text: string): number | undefined {
   const parts = text.split('.');
-  return parts.length === 4 && parts.every((p) => V4_PART.test(p));
+  if (parts.length !== 4 || !parts.every((p) => V4_PART.test(p))) return undefined;
+  return parts.reduce((v, p) => v * 256 + Number(p), 0);
 }
 
 function isV6(text: string): boolean {

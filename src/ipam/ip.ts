@@ -1,12 +1,21 @@
-// IP addresses as (family, integer) pairs. Parsing and printing go through `ip-address`; ordering
-// and stepping use the bigint it produces, so v4 and v6 share one code path.
+// IP addresses as (family, integer) pairs; ordering, stepping and subnet bounds use the bigint, so
+// v4 and v6 share one code path. IPv6 text is parsed and printed by `ip-address`, loaded on first
+// IPv6 use: its module evaluation costs ~2 ms of every plugin start, and dotted quads need none of
+// it (ip-text.ts parses them).
 //
 // Parsing follows Go's net.ParseIP, because configs and store files are shared with the reference
 // host-local: dotted-quad IPv4 without leading zeros, RFC 4291 IPv6 without a zone, and an
 // IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address. Printing is RFC 5952 (what Go's
 // IP.String() prints), which matters because the printed form is the store's file name.
 
-import { Address4, Address6 } from 'ip-address';
+type IpAddress = typeof import('ip-address');
+import { ipv4Value } from '../ip-text.js';
+
+let ipAddressModule: IpAddress | undefined;
+function ipAddress(): IpAddress {
+  ipAddressModule ??= require('ip-address') as IpAddress;
+  return ipAddressModule;
+}
 
 export type Family = 4 | 6;
 
@@ -32,13 +41,14 @@ export function parseIp(text: string): Ip | undefined {
   // ip-address tolerates a trailing /prefix and a %zone; neither is an address.
   if (text.length === 0 || text.length > 64 || /[/%\s]/.test(text)) return undefined;
   if (text.includes(':')) {
+    const { Address6 } = ipAddress();
     if (!Address6.isValid(text)) return undefined;
     const value = new Address6(text).bigInt();
     if (value >> 32n === V4_MAPPED_PREFIX) return { family: 4, value: value & 0xffffffffn };
     return { family: 6, value };
   }
-  if (!Address4.isValid(text)) return undefined;
-  return { family: 4, value: new Address4(text).bigInt() };
+  const v4 = ipv4Value(text);
+  return v4 === undefined ? undefined : { family: 4, value: BigInt(v4) };
 }
 
 /** Parses `ip/prefix`; the address part keeps its host bits (callers decide whether that is allowed). */
@@ -63,13 +73,16 @@ export function parseIpOrCidr(text: string): Ip | undefined {
 }
 
 export function formatIp(ip: Ip): string {
-  return ip.family === 4 ? Address4.fromBigInt(ip.value).correctForm() : Address6.fromBigInt(ip.value).correctForm();
+  if (ip.family === 6) return ipAddress().Address6.fromBigInt(ip.value).correctForm();
+  const v = Number(ip.value);
+  return `${Math.floor(v / 2 ** 24) % 256}.${Math.floor(v / 2 ** 16) % 256}.${Math.floor(v / 2 ** 8) % 256}.${v % 256}`;
 }
 
-/** First (network) and last address of the subnet `c` lies in, computed by ip-address. */
+/** First (network) and last address of the subnet `c` lies in. */
 export function cidrBounds(c: Cidr): { first: bigint; last: bigint } {
-  const a = c.ip.family === 4 ? new Address4(`${formatIp(c.ip)}/${c.prefix}`) : new Address6(`${formatIp(c.ip)}/${c.prefix}`);
-  return { first: a.startAddress().bigInt(), last: a.endAddress().bigInt() };
+  const host = (1n << BigInt(familyBits(c.ip.family) - c.prefix)) - 1n;
+  const first = c.ip.value & ~host;
+  return { first, last: first | host };
 }
 
 export function formatCidr(c: Cidr): string {
