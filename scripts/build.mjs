@@ -1,8 +1,10 @@
-// Bundles the plugin for scripts/build.sh, one bundle for both single executables:
+// Bundles the plugin for scripts/build.sh; the same bundles go into both single executables:
 //   build/app.cjs       the plugin (src/main.ts), platform-neutral: it embeds the loading of both
 //                       ffi-rs addons, and each executable carries only its own as a SEA asset
-//   build/launcher.cjs  the executables' main script (src/launcher.ts), which compiles app.cjs with
-//                       the warm code cache made by scripts/warm-cache.mjs
+//   build/app-ffi.cjs   the same without the gRPC backend (src/shims/no-grpc.cjs instead): what
+//                       the launcher runs when HNS is reached through FFI, i.e. always on Windows
+//   build/launcher.cjs  the executables' main script (src/launcher.ts), which picks one of the two
+//                       and compiles it with the warm code cache made by scripts/warm-cache.mjs
 //
 // usage: node scripts/build.mjs [--entry FILE] [--addon TRIPLE=FILE]...
 //   --entry  bundle another entry than src/main.ts (to try the packaging on its own)
@@ -81,6 +83,16 @@ const SHIMS = [
   { importer: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]transport\.js$/, request: /^thread-stream$/, shim: 'thread-stream.cjs' },
   { importer: /[\\/]node_modules[\\/]pino[\\/]pino\.js$/, request: /^\.\/lib\/caller$/, shim: 'pino-caller.cjs' },
 ];
+
+/** For app-ffi.cjs: the gRPC backend (and with it @grpc/grpc-js) is left out. */
+function withoutGrpc() {
+  return {
+    name: 'without-grpc',
+    setup(b) {
+      b.onResolve({ filter: /[\\/]hns[\\/]grpc\.js$/ }, () => ({ path: path.join(root, 'src', 'shims', 'no-grpc.cjs') }));
+    },
+  };
+}
 
 function startupShims() {
   return {
@@ -163,10 +175,13 @@ async function bundle(entryFile, outName, plugins) {
 }
 
 try {
-  const [metafile] = await Promise.all([
+  const [metafile, ffiMetafile] = await Promise.all([
     bundle(entry, 'app.cjs', [ffiNative(), startupShims()]),
+    bundle(entry, 'app-ffi.cjs', [ffiNative(), startupShims(), withoutGrpc()]),
     bundle(path.join(root, 'src', 'launcher.ts'), 'launcher.cjs', []),
   ]);
+  const leaked = Object.keys(ffiMetafile.inputs).filter((f) => GRPC.test(f));
+  if (leaked.length > 0) throw new Error(`app-ffi.cjs still contains gRPC code: ${leaked.slice(0, 5).join(', ')}`);
   // One bundle serves Windows too, where HNS is reached through FFI: no gRPC code may run at start-up.
   const chain = eagerGrpcChain(metafile, path.relative(root, entry).split(path.sep).join('/'));
   if (chain) {

