@@ -20,7 +20,7 @@ export interface BridgeContext {
   /** The cached ADD result libcni passes on CHECK and DEL, when it has one. */
   prevResult: CniResult | undefined;
   /** Closes the HNS connection so the process can exit. */
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 export function openContext(cfg: BridgeConfig, env: CniEnv, log: Logger, prevResult: CniResult | undefined, processEnv: NodeJS.ProcessEnv, platform: NodeJS.Platform): BridgeContext {

@@ -15,7 +15,7 @@ async function withContext<T>(cfg: BridgeConfig, inv: Invocation, fn: (ctx: Brid
   try {
     return await fn(ctx);
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 

@@ -29,8 +29,12 @@ export interface HcnApi {
    * asks the operating system instead.
    */
   hostAdapters?(): Promise<string[]>;
-  /** Releases the backend (channel, library). Safe to call twice. */
-  close(): void;
+  /**
+   * Releases the backend (channel, library) once the handle closes still in flight are done.
+   * Safe to call twice. Backends close handles in the background once an operation's outcome is
+   * known, so the verb does not wait a round trip for each; this is where that work is waited for.
+   */
+  close(): void | Promise<void>;
 }
 
 /** The HCN export behind each operation, used in error messages and on the wire. */

@@ -90,6 +90,8 @@ export class FfiHcnApi implements HcnApi {
   private readonly keys = new Map<string, string>(); // library path → ffi-rs key
   private inflight = 0;
   private closed = false;
+  /** Handle closes started in the background (see closing()), awaited by close(). */
+  private readonly closes = new Set<Promise<void>>();
 
   constructor(options: FfiHcnApiOptions = {}) {
     this.ffi = options.ffi ?? loadFfi();
@@ -154,8 +156,9 @@ export class FfiHcnApi implements HcnApi {
     return text;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
+    await Promise.all([...this.closes]);
     this.unloadIfIdle();
   }
 
@@ -190,7 +193,11 @@ export class FfiHcnApi implements HcnApi {
     return this.closing(resource, h, id, () => body(h));
   }
 
-  /** Runs body, then closes the handle whatever happened; a failed close is reported only when body succeeded. */
+  /**
+   * Runs body, then closes the handle whatever happened. After a success the close runs in the
+   * background (close() waits for it): the outcome is known, and a failed close changes nothing
+   * the caller could act on, so the verb need not wait a round trip for it.
+   */
   private async closing<T>(resource: HcnResource, h: bigint, object: string, body: () => Promise<T>): Promise<T> {
     let value: T;
     try {
@@ -201,7 +208,10 @@ export class FfiHcnApi implements HcnApi {
       if (!(e instanceof HnsUnavailableError)) await closed;
       throw e;
     }
-    await this.closeHandle(resource, h, object);
+    const closed: Promise<void> = this.closeHandle(resource, h, object)
+      .catch(() => undefined)
+      .finally(() => this.closes.delete(closed));
+    this.closes.add(closed);
     return value;
   }
 

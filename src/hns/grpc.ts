@@ -61,6 +61,8 @@ const DEFAULT_QUERY = JSON.stringify(hostComputeQuery());
 export class CallHcnApi implements HcnApi {
   readonly timeoutMs: number;
   private closed = false;
+  /** Handle closes started in the background (see withHandle()), awaited by close(). */
+  private readonly closes = new Set<Promise<void>>();
 
   constructor(
     protected readonly transport: CallTransport,
@@ -101,9 +103,10 @@ export class CallHcnApi implements HcnApi {
     return this.send('HNSCall', '/globals/version', { id: '', json: request }, this.deadline());
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all([...this.closes]);
     this.transport.close();
   }
 
@@ -126,20 +129,24 @@ export class CallHcnApi implements HcnApi {
     return this.withHandle(resource, id, deadline, act);
   }
 
-  /** Runs `act` on an open handle and closes it. A close that fails is ignored: the act's outcome is already known. */
+  /**
+   * Runs `act` on an open handle and closes it. A close that fails is ignored: the act's outcome is
+   * already known. After a success the close goes on in the background (close() waits for it), so
+   * the verb does not wait a round trip for it.
+   */
   private async withHandle<T>(resource: HcnResource, id: string, deadline: number, act: () => Promise<T>): Promise<T> {
-    let transportFailed = false;
+    const closeHandle = (): Promise<void> => this.send(hcnFunction('Close', resource), id, { id, json: '' }, deadline).then(() => undefined, () => undefined);
+    let value: T;
     try {
-      return await act();
+      value = await act();
     } catch (e) {
-      transportFailed = e instanceof HnsUnavailableError;
-      throw e;
-    } finally {
       // After an unreachable/timed-out call a close would only wait for the same failure.
-      if (!transportFailed) {
-        await this.send(hcnFunction('Close', resource), id, { id, json: '' }, deadline).catch(() => undefined);
-      }
+      if (!(e instanceof HnsUnavailableError)) await closeHandle();
+      throw e;
     }
+    const closed: Promise<void> = closeHandle().finally(() => this.closes.delete(closed));
+    this.closes.add(closed);
+    return value;
   }
 
   /** One HCN call: failing HRESULT or non-empty ErrorRecord → HnsError; transport failure → HnsUnavailableError. */

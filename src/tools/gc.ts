@@ -122,6 +122,6 @@ export async function runGc(argv: string[]): Promise<number> {
     const details = (e as { details?: unknown }).details;
     throw new ToolError(`${(e as Error).message}${typeof details === 'string' && details !== '' ? `\n${details}` : ''}`);
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }

@@ -56,7 +56,7 @@ export async function inspectNode(configOpt: string | undefined, platform: NodeJ
   } catch (e) {
     throw hnsFailure(e, platform);
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 

@@ -114,10 +114,25 @@ describe('CallHcnApi: the HCN call sequences behind each HcnApi method', () => {
   it('refuses calls after close() and closes the transport once', async () => {
     const t = new ScriptedTransport(() => okJson('[]'));
     const api = new CallHcnApi(t);
-    api.close();
-    api.close();
+    await Promise.all([api.close(), api.close()]);
     expect(t.closed).toBe(true);
     await expect(api.enumerate('Network', '')).rejects.toMatchObject({ name: 'HnsUnavailableError', reason: 'unreachable' });
+  });
+
+  it('answers before the handle is closed, and close() waits for that close before closing the transport', async () => {
+    let releaseClose: (r: CallResponse) => void = () => undefined;
+    const t = new ScriptedTransport((r) => okJson(r.method.startsWith('HcnQuery') ? '{"ID":"x"}' : ''));
+    const call = t.call.bind(t);
+    t.call = (req) => (req.method.startsWith('HcnClose') ? (t.seen.push(req), new Promise((resolve) => (releaseClose = resolve))) : call(req));
+    const api = new CallHcnApi(t);
+    expect(await api.query('Namespace', NET, '{}')).toBe('{"ID":"x"}'); // the close is still pending here
+    expect(t.seen.map((r) => r.method)).toEqual(['HcnOpenNamespace', 'HcnQueryNamespaceProperties', 'HcnCloseNamespace']);
+    const closing = api.close();
+    await new Promise((r) => setImmediate(r));
+    expect(t.closed).toBe(false);
+    releaseClose(okJson());
+    await closing;
+    expect(t.closed).toBe(true);
   });
 
   it('sends the v1 version probe as HNSCall GET /globals/version', async () => {
