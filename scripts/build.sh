@@ -84,6 +84,9 @@ declare -A OUT=([linux]=dist/hnsbridge [win32]=dist/hnsbridge.exe)
 say "bundle ${BUILD_ENTRY:-src/main.ts}"
 node scripts/build.mjs ${BUILD_ENTRY:+--entry "$BUILD_ENTRY"} \
   --addon "linux-x64-gnu=${ADDON[linux]}" --addon "win32-x64-msvc=${ADDON[win32]}" | sed 's/^/                /'
+# Each bundle's sha256, an asset too: an executable without a built-in cache names the one it makes
+# on the node after it (src/local-code-cache.ts).
+for b in app app-ffi; do sha256sum "build/$b.cjs" | cut -c1-64 >"build/$b.cjs.sha256"; done
 
 # The warm code caches: each redone only when its bundle or the Node version changed. The FFI
 # warm-up drives the computenetwork stand-in, so that is built first when a C compiler is there
@@ -110,10 +113,10 @@ sea_target() {
   local addon=${ADDON[$p]} base=${BASE[$p]} key log tmp
   # No useCodeCache: the launcher is 3 KB, and the plugin's own caches are assets (src/launcher.ts).
   # Only the Linux executable carries them: node.exe rejects a cache made by Linux node (checked
-  # under Wine: `hnsbridge.exe --version` says so), and caches it cannot use would only slow it.
+  # under Wine), so the Windows one makes its own on the node (src/local-code-cache.ts).
   local caches=''
   [ "$p" = linux ] && caches='"hnsbridge.cache":"build/app.cache","hnsbridge-ffi.cache":"build/app-ffi.cache",'
-  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs",%s"%s":"%s"}}\n' \
+  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs","hnsbridge.sha256":"build/app.cjs.sha256","hnsbridge-ffi.sha256":"build/app-ffi.cjs.sha256",%s"%s":"%s"}}\n' \
     "$blob" "$caches" "$(basename "$addon")" "$addon" >"$config"
 
   # Up to date when the bundle, addon, config and base are what the last injection used and the

@@ -196,8 +196,9 @@ const commands = {
 
   'native-cache'(dir) {
     const root = path.join(dir, '.native-cache');
-    const subdirs = fs.existsSync(root) ? fs.readdirSync(root) : [];
-    if (subdirs.length !== 1) fail(`expected one folder in ${root}, found ${JSON.stringify(subdirs)}`);
+    // The addon's folder; the code cache made after an ADD has a folder of its own.
+    const subdirs = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, ADDON))) : [];
+    if (subdirs.length !== 1) fail(`expected one folder holding ${ADDON} in ${root}, found ${JSON.stringify(subdirs)}`);
     const file = path.join(root, subdirs[0], ADDON);
     if (!fs.existsSync(file)) fail(`${file} is missing`);
     const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -205,6 +206,17 @@ const commands = {
     const leftovers = fs.readdirSync(path.join(root, subdirs[0])).filter((f) => f !== ADDON);
     if (leftovers.length > 0) fail(`temporary files left beside the addon: ${leftovers.join(', ')}`);
     return `.native-cache/${subdirs[0]}/${ADDON} (${fs.statSync(file).size} bytes, hash verified)`;
+  },
+
+  /** The code cache the executable writes after its first successful ADD (src/local-code-cache.ts). */
+  'code-cache'(dir) {
+    const root = path.join(dir, '.native-cache');
+    const files = fs.readdirSync(root).flatMap((d) => fs.readdirSync(path.join(root, d)).map((f) => `${d}/${f}`));
+    const caches = files.filter((f) => f.endsWith('.cache'));
+    if (caches.length !== 1 || !/^[0-9a-f]{16}\/hnsbridge-ffi\.cache$/.test(caches[0])) fail(`expected one <16 hex>/hnsbridge-ffi.cache in ${root}, found ${JSON.stringify(files)}`);
+    const tmp = files.filter((f) => f.endsWith('.tmp'));
+    if (tmp.length > 0) fail(`temporary files left: ${tmp.join(', ')}`);
+    return `.native-cache/${caches[0]} (${fs.statSync(path.join(root, caches[0])).size} bytes)`;
   },
 };
 

@@ -248,6 +248,13 @@ if expect_rc add 0 && check "ADD result" add "$T/add.out" "$NETNS" 10.250.7.; th
   mock dump >"$T/dump-add.json" && check "HNS after ADD" dump-added "$T/dump-add.json" "$NETNS" "$IP" "$NETWORK"
   check "IPAM after ADD" reservations "$T/ipam" "$NETWORK" "$IP" "$CID"
   check "stand-in counters after ADD" report "$T/add.report"
+  check "ADD left this node's start-up code cache (hnsbridge.exe carries none)" code-cache "$BIN"
+  if timeout 120 "$WINE" "$BIN/hnsbridge.exe" --version </dev/null >/dev/null 2>"$T/version-after.err" &&
+    grep -q 'start-up code cache: in use (made on this node' "$T/version-after.err"; then
+    pass "the next start uses it: $(grep -o 'start-up code cache: in use' "$T/version-after.err")"
+  else
+    failed "the next start does not use this node's code cache: $(tail -1 "$T/version-after.err")"
+  fi
 
   # CHECK with the cached result as prevResult, as libcni sends it
   conf "$T/add.out" >"$T/check.conf"

@@ -6,7 +6,8 @@
 // the functions V8 compiles eagerly; every function the verb calls is still compiled on first call,
 // on every start. A cache taken after a warm-up run holds them all. V8 accepts a cache only from the
 // same V8 build with the same flags; node.exe rejects the one Linux node makes, so the Windows
-// executable carries none and compiles from source as it always did. `--version` tells which.
+// executable carries none: it makes its own on the node, after the first successful ADD
+// (src/local-code-cache.ts). `--version` tells which cache is in use.
 //
 // There are two bundles, each with its own cache: the full one, and one without the gRPC backend
 // (build/app-ffi.cjs) for when HNS is reached through FFI, which is always the case on Windows.
@@ -14,6 +15,7 @@
 
 import type { SkelIo } from './cni/skel.js';
 import { chosenBackend } from './hns/backend-choice.js';
+import { localCacheFile, readLocalCache, writeLocalCache } from './local-code-cache.js';
 
 /** What src/main.ts exports (the app bundle's module.exports). */
 export interface App {
@@ -22,18 +24,21 @@ export interface App {
 }
 
 export interface StartupInfo {
-  /** `accepted`: the warm code cache was used; `rejected`: V8 refused it; `absent`: none embedded. */
+  /** `accepted`: the warm code cache was used; `rejected`: V8 refused it; `absent`: there is none. */
   codeCache: 'accepted' | 'rejected' | 'absent';
+  /** `built-in`: the build's cache; else the file this node's own cache is (or will be) kept in. */
+  cacheSource?: 'built-in' | { file: string };
 }
 
-/** The SEA assets of one bundle: its source and (Linux only) its warm code cache. */
+/** The SEA assets of one bundle: its source, its sha256 (hex) and (Linux only) its warm code cache. */
 export interface AppAssets {
   source: string;
+  digest: string;
   cache: string;
 }
 
-export const FULL_APP: AppAssets = { source: 'hnsbridge.cjs', cache: 'hnsbridge.cache' };
-export const FFI_APP: AppAssets = { source: 'hnsbridge-ffi.cjs', cache: 'hnsbridge-ffi.cache' };
+export const FULL_APP: AppAssets = { source: 'hnsbridge.cjs', digest: 'hnsbridge.sha256', cache: 'hnsbridge.cache' };
+export const FFI_APP: AppAssets = { source: 'hnsbridge-ffi.cjs', digest: 'hnsbridge-ffi.sha256', cache: 'hnsbridge-ffi.cache' };
 
 /** The bundle for this start: FFI-only when FFI is the backend, else the full one (which also reports a bad HNS_BACKEND). */
 export function appFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): AppAssets {
@@ -72,18 +77,39 @@ export function compileApp(source: string, cachedData: Buffer | undefined): Comp
 
 function launch(): void {
   const sea = require('node:sea') as typeof import('node:sea');
+  const asset = (key: string): Buffer | undefined => {
+    try {
+      // getRawAsset: a view of the executable's own mapped section, no copy.
+      return Buffer.from(sea.getRawAsset(key));
+    } catch {
+      return undefined;
+    }
+  };
   const assets = appFor(process.env, process.platform);
-  // getRawAsset: a view of the executable's own mapped section, no copy. The bundle is ASCII
-  // (esbuild escapes everything else), so latin1 decoding is exact and the fastest there is.
-  const source = Buffer.from(sea.getRawAsset(assets.source)).toString('latin1');
-  let cache: Buffer | undefined;
-  try {
-    cache = Buffer.from(sea.getRawAsset(assets.cache));
-  } catch {
-    cache = undefined; // a build without a warm-up (no C compiler for the stand-in): still works, slower
+  // The bundle is ASCII (esbuild escapes everything else), so latin1 decoding is exact and the
+  // fastest there is.
+  const source = (asset(assets.source) as Buffer).toString('latin1');
+  let cache = asset(assets.cache);
+  let startup: StartupInfo;
+  if (cache !== undefined) {
+    const app = compileApp(source, cache);
+    startup = { codeCache: app.codeCache, cacheSource: 'built-in' };
+    app.load(require, process.execPath).run(process.argv.slice(2), startup);
+    return;
   }
+  // No cache built in: this node's own, made by an earlier ADD.
+  const digest = asset(assets.digest)?.toString('latin1').trim();
+  const file = digest ? localCacheFile(digest, assets.cache) : undefined;
+  cache = file ? readLocalCache(file) : undefined;
   const app = compileApp(source, cache);
-  app.load(require, process.execPath).run(process.argv.slice(2), { codeCache: app.codeCache });
+  startup = { codeCache: app.codeCache, cacheSource: file ? { file } : undefined };
+  if (file && app.codeCache !== 'accepted' && process.env.CNI_COMMAND === 'ADD') {
+    // After a successful ADD everything a pod verb needs has been compiled: keep it for next time.
+    process.once('exit', (code) => {
+      if (code === 0) writeLocalCache(file, app.createCachedData());
+    });
+  }
+  app.load(require, process.execPath).run(process.argv.slice(2), startup);
 }
 
 // Only as the executable's main script; the build requires this file to make the cache.

@@ -33,11 +33,12 @@ async function main(argv: string[], startup: StartupInfo): Promise<number> {
 
 /** What --version adds for a support case: the runtime, and whether the start-up code cache is in use. */
 function buildLine(startup: StartupInfo): string {
-  const cache = {
-    accepted: 'in use',
-    rejected: 'rejected by this runtime (the plugin works, but each start compiles from source)',
-    absent: 'not built in (the plugin works, but each start compiles from source)',
-  }[startup.codeCache];
+  const src = startup.cacheSource;
+  const local = src !== undefined && src !== 'built-in' ? src.file : undefined;
+  let cache: string;
+  if (startup.codeCache === 'accepted') cache = local ? `in use (made on this node: ${local})` : 'in use (built in)';
+  else if (local) cache = `${startup.codeCache === 'rejected' ? 'rejected' : 'not made yet'}; the next successful ADD writes ${local} (until then each start compiles from source)`;
+  else cache = startup.codeCache === 'rejected' ? 'rejected by this runtime (each start compiles from source)' : 'none (each start compiles from source)';
   return `Runtime: Node ${process.version} ${process.platform}-${process.arch}; start-up code cache: ${cache}`;
 }
 

@@ -14,7 +14,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { nativeCacheRoot } from './native-cache-dir.js';
 import { sha256Hex } from './sha256.js';
+
+export { NATIVE_CACHE_DIR, nativeCacheRoot } from './native-cache-dir.js';
 
 export type FfiModule = typeof import('ffi-rs');
 
@@ -24,8 +27,6 @@ export interface SeaAssets {
   getRawAsset(key: string): ArrayBuffer;
 }
 
-/** Folder, beside the executable, under which embedded addons are extracted. */
-export const NATIVE_CACHE_DIR = '.native-cache';
 
 let ffi: FfiModule | undefined;
 
@@ -62,11 +63,6 @@ export function loadEmbeddedAddon(assetName: string, sea: SeaAssets, digest?: st
   return mod.exports;
 }
 
-/** `$CNI_NATIVE_CACHE` if set, else `.native-cache` in the folder of the executable. Never a temp folder. */
-export function nativeCacheRoot(env: NodeJS.ProcessEnv = process.env, execPath: string = process.execPath): string {
-  const override = env.CNI_NATIVE_CACHE;
-  return override !== undefined && override !== '' ? override : path.join(path.dirname(execPath), NATIVE_CACHE_DIR);
-}
 
 /**
  * Makes sure `<root>/<first 16 hex of sha256(bytes)>/<name>` holds exactly `bytes` and returns its path.
