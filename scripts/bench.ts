@@ -143,18 +143,12 @@ async function startNode(dir: string, opts: { ffi?: boolean } = {}): Promise<Nod
   }
   // conf/hnsbridge.conflist's plugin, with the store and log here, a subnet with room for 250+ pods
   // and no adapter (the mock's host has the default one).
+  const { adapter: _adapter, ...example } = (JSON.parse(fs.readFileSync(path.join(ROOT, 'conf', 'hnsbridge.conflist'), 'utf8')) as { plugins: Record<string, unknown>[] }).plugins[0] as Record<string, unknown>;
   const config = {
+    ...example,
     cniVersion: '1.1.0',
     name: 'pods',
-    type: 'hnsbridge',
-    capabilities: { portMappings: true, dns: true },
     ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.0.0/22' }]], dataDir: path.join(dir, 'ipam') },
-    dns: { nameservers: ['10.96.0.10'], search: ['svc.cluster.local', 'cluster.local'] },
-    clusterCIDR: '10.244.0.0/16',
-    serviceCIDR: '10.96.0.0/12',
-    nodeSubnet: '192.168.1.0/24',
-    managementIP: '192.168.1.10',
-    loopbackDSR: true,
     log: { file: path.join(dir, 'hnsbridge.log'), level: 'info' },
   };
   return { child, address, admin, dir, config, framed };

@@ -93,7 +93,7 @@ for b in app app-ffi; do sha256sum "build/$b.cjs" | cut -c1-64 >"build/$b.cjs.sh
 # (without one that cache covers less; the executables work either way).
 warm_cache() { # warm_cache NAME BACKEND: build/NAME.cjs → build/NAME.cache
   local key
-  key=$( { echo "$NODE_V $2"; sha256sum "build/$1.cjs" build/launcher.cjs; } | sha256sum | cut -c1-64)
+  key=$( { echo "$NODE_V $2"; sha256sum "build/$1.cjs" build/launcher.cjs scripts/warm-cache.mjs conf/hnsbridge.conflist; } | sha256sum | cut -c1-64)
   if [ -f "build/$1.cache" ] && [ "$(cat "build/$1.cache.key" 2>/dev/null)" = "$key" ]; then
     say "build/$1.cache is up to date"
     return 0

@@ -94,18 +94,14 @@ function newNamespace(address) {
 /** The verbs of two pods' lives on one backend, each code path at least twice. */
 async function exercise(app, backend, doors) {
   const netName = `warm-${backend}`;
+  // The documented example node (conf/hnsbridge.conflist) with this run's network, subnet, store
+  // and log, and without the adapter name (the mock's host has its own default adapter).
+  const { adapter: _adapter, ...example } = JSON.parse(fs.readFileSync(path.join(root, 'conf', 'hnsbridge.conflist'), 'utf8')).plugins[0];
   const config = {
+    ...example,
     cniVersion: '1.1.0',
     name: netName,
-    type: 'hnsbridge',
-    capabilities: { portMappings: true, dns: true },
     ipam: { type: 'host-local', ranges: [[{ subnet: backend === 'ffi' ? '10.250.0.0/24' : '10.251.0.0/24' }]], dataDir: path.join(dir, `ipam-${backend}`) },
-    dns: { nameservers: ['10.96.0.10'], search: ['svc.cluster.local'] },
-    clusterCIDR: '10.244.0.0/16',
-    serviceCIDR: '10.96.0.0/12',
-    nodeSubnet: '192.168.1.0/24',
-    managementIP: '192.168.1.10',
-    loopbackDSR: true,
     log: { file: path.join(dir, 'hnsbridge.log'), level: 'info' },
   };
   // Port mappings exercise the policy code; each pod its own host port, as HNS refuses a clash.
