@@ -24,8 +24,13 @@ import type { AdminRequest, CallRequest, CallResponse } from './wire.js';
 
 export const DEFAULT_MOCK_ADDRESS = 'unix:///tmp/hns-mock.sock';
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** How long to wait for a connection before calling HNS unreachable. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500;
+/**
+ * How long to wait for a connection before calling HNS unreachable (never past the call's own
+ * deadline). A missing or refusing socket fails at once, whatever this is; the wait only matters
+ * for a daemon too busy to finish the handshake, as under a burst of 100 plugin starts on two
+ * cores, where 2.5 s proved too short.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Why a transport could not deliver a call: HNS cannot be reached, or no answer came by the deadline. */
 export class TransportError extends Error {
