@@ -37,6 +37,28 @@ export interface HcnApi {
   close(): void | Promise<void>;
 }
 
+/**
+ * Handle closes left to run in the background once an operation's outcome is known. Both backends
+ * keep one; their close() waits for settled() before releasing the library or channel the closes
+ * still need.
+ */
+export class BackgroundCloses {
+  private readonly pending = new Set<Promise<void>>();
+
+  /** Lets `close` run on; a failure is ignored, as the operation's outcome is already known. */
+  add(close: Promise<unknown>): void {
+    const p: Promise<void> = close.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+}
+
 /** The HCN export behind each operation, used in error messages and on the wire. */
 export function hcnFunction(op: 'Enumerate' | 'Create' | 'Open' | 'Query' | 'Modify' | 'Delete' | 'Close', resource: HcnResource): string {
   const plural = op === 'Enumerate' ? 's' : '';

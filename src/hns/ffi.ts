@@ -17,7 +17,7 @@
 // ~4–6 ms (Wine) for a whole open → query → close through the stand-in.
 
 import type * as FfiRs from 'ffi-rs';
-import { HnsError, HnsUnavailableError, HRESULT, errorRecordMessage, hcnFunction, hresultHex } from './api.js';
+import { BackgroundCloses, HnsError, HnsUnavailableError, HRESULT, errorRecordMessage, hcnFunction, hresultHex } from './api.js';
 import { callFailure, createLabel, enumerateLabel } from './labels.js';
 import type { HcnApi, HcnResource } from './api.js';
 import { guidToBytes } from './guid.js';
@@ -91,7 +91,7 @@ export class FfiHcnApi implements HcnApi {
   private inflight = 0;
   private closed = false;
   /** Handle closes started in the background (see closing()), awaited by close(). */
-  private readonly closes = new Set<Promise<void>>();
+  private readonly closes = new BackgroundCloses();
 
   constructor(options: FfiHcnApiOptions = {}) {
     this.ffi = options.ffi ?? loadFfi();
@@ -158,7 +158,7 @@ export class FfiHcnApi implements HcnApi {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.closes]);
+    await this.closes.settled();
     this.unloadIfIdle();
   }
 
@@ -208,10 +208,7 @@ export class FfiHcnApi implements HcnApi {
       if (!(e instanceof HnsUnavailableError)) await closed;
       throw e;
     }
-    const closed: Promise<void> = this.closeHandle(resource, h, object)
-      .catch(() => undefined)
-      .finally(() => this.closes.delete(closed));
-    this.closes.add(closed);
+    this.closes.add(this.closeHandle(resource, h, object));
     return value;
   }
 

@@ -16,7 +16,7 @@
 // it at start-up).
 
 import type * as Grpc from '@grpc/grpc-js';
-import { type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, hcnFunction } from './api.js';
+import { BackgroundCloses, type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, hcnFunction } from './api.js';
 import { callFailure, createLabel, enumerateLabel, idIn } from './labels.js';
 import { AdminRequestCodec, CallRequestCodec, CallResponseCodec, HNS_SERVICE_PATHS, JsonReplyCodec } from './codec.js';
 import { ZERO_GUID, hostComputeQuery } from './schema.js';
@@ -67,7 +67,7 @@ export class CallHcnApi implements HcnApi {
   readonly timeoutMs: number;
   private closed = false;
   /** Handle closes started in the background (see withHandle()), awaited by close(). */
-  private readonly closes = new Set<Promise<void>>();
+  private readonly closes = new BackgroundCloses();
 
   constructor(
     protected readonly transport: CallTransport,
@@ -111,7 +111,7 @@ export class CallHcnApi implements HcnApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.closes]);
+    await this.closes.settled();
     this.transport.close();
   }
 
@@ -149,8 +149,7 @@ export class CallHcnApi implements HcnApi {
       if (!(e instanceof HnsUnavailableError)) await closeHandle();
       throw e;
     }
-    const closed: Promise<void> = closeHandle().finally(() => this.closes.delete(closed));
-    this.closes.add(closed);
+    this.closes.add(closeHandle());
     return value;
   }
 
