@@ -9,7 +9,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { nativeCacheRoot } from './native-cache-dir.js';
+import { nativeCacheRoot, writeIntoPlace } from './native-cache-dir.js';
 
 /** Where the local cache of the bundle with this sha256 is kept. */
 export function localCacheFile(bundleDigest: string, name: string, root: string = nativeCacheRoot()): string {
@@ -24,23 +24,12 @@ export function readLocalCache(file: string): Buffer | undefined {
   }
 }
 
-/**
- * Writes the cache under a private name and renames it into place, so a concurrent start never
- * reads half a file. Never throws: without a cache the plugin is slower, not broken.
- */
+/** Writes the cache into place (never half-written). Never throws: without a cache the plugin is slower, not broken. */
 export function writeLocalCache(file: string, data: Buffer): boolean {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, data, { flag: 'w', mode: 0o644 });
-    fs.renameSync(tmp, file);
+    writeIntoPlace(file, data, 0o644);
     return true;
   } catch {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // never written
-    }
     return false;
   }
 }

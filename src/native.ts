@@ -14,7 +14,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { nativeCacheRoot } from './native-cache-dir.js';
+import { nativeCacheRoot, writeIntoPlace } from './native-cache-dir.js';
 import { sha256Hex } from './sha256.js';
 
 export { NATIVE_CACHE_DIR, nativeCacheRoot } from './native-cache-dir.js';
@@ -26,7 +26,6 @@ export interface SeaAssets {
   isSea(): boolean;
   getRawAsset(key: string): ArrayBuffer;
 }
-
 
 let ffi: FfiModule | undefined;
 
@@ -63,15 +62,13 @@ export function loadEmbeddedAddon(assetName: string, sea: SeaAssets, digest?: st
   return mod.exports;
 }
 
-
 /**
  * Makes sure `<root>/<first 16 hex of sha256(bytes)>/<name>` holds exactly `bytes` and returns its path.
  * `digest` is sha256(bytes) when the caller knows it (the build computes it), else it is computed.
  *
- * An existing file is trusted only if its hash matches. Otherwise the bytes are written to a private
- * temporary name and renamed into place, so a concurrent run (containerd starts many at once) never
- * loads a half-written file. If the rename loses a race (on Windows the target may be mapped by
- * another process and cannot be replaced), the winner's file is accepted once it verifies.
+ * An existing file is trusted only if it equals `bytes`. Otherwise the bytes are written into place
+ * (writeIntoPlace: never half-written). If the rename loses a race (on Windows the target may be
+ * mapped by another process and cannot be replaced), the winner's file is accepted once it verifies.
  */
 export function extractAddon(bytes: Uint8Array, name: string, root: string, digest: string = sha256Hex(bytes)): string {
   const dir = path.join(root, digest.slice(0, 16));
@@ -85,17 +82,9 @@ export function extractAddon(bytes: Uint8Array, name: string, root: string, dige
   };
   if (verified()) return file;
 
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(tmp, bytes, { flag: 'wx', mode: 0o755 });
-    fs.renameSync(tmp, file);
+    writeIntoPlace(file, bytes, 0o755);
   } catch (err) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // Never created, or already renamed: nothing to clean up.
-    }
     if (!verified()) {
       throw new Error(
         `cannot extract the embedded native addon ${name} to ${dir}: ${(err as Error).message}` +
