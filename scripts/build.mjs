@@ -98,7 +98,8 @@ function startupShims() {
   return {
     name: 'startup-shims',
     setup(b) {
-      b.onResolve({ filter: /^(node:)?(assert|worker_threads)$|^thread-stream$|^\.\/lib\/caller$/ }, (a) => {
+      // esbuild only runs the callback for paths the filter matches: every request SHIMS names.
+      b.onResolve({ filter: new RegExp(SHIMS.map((s) => s.request.source).join('|')) }, (a) => {
         const hit = SHIMS.find((s) => s.request.test(a.path) && s.importer.test(a.importer));
         return hit ? { path: path.join(root, 'src', 'shims', hit.shim) } : undefined;
       });

@@ -44,6 +44,7 @@ export const FFI_APP: AppAssets = { source: 'hnsbridge-ffi.cjs', digest: 'hnsbri
 export function appFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): AppAssets {
   return chosenBackend(env, platform) === 'ffi' ? FFI_APP : FULL_APP;
 }
+
 /** The script name V8 records. It must be the same when the cache is made and when it is used. */
 const SCRIPT_NAME = 'hnsbridge.cjs';
 
@@ -89,20 +90,12 @@ function launch(): void {
   // The bundle is ASCII (esbuild escapes everything else), so latin1 decoding is exact and the
   // fastest there is.
   const source = (asset(assets.source) as Buffer).toString('latin1');
-  let cache = asset(assets.cache);
-  let startup: StartupInfo;
-  if (cache !== undefined) {
-    const app = compileApp(source, cache);
-    startup = { codeCache: app.codeCache, cacheSource: 'built-in' };
-    app.load(require, process.execPath).run(process.argv.slice(2), startup);
-    return;
-  }
-  // No cache built in: this node's own, made by an earlier ADD.
-  const digest = asset(assets.digest)?.toString('latin1').trim();
+  // The build's cache (Linux), else this node's own, made by an earlier ADD (Windows).
+  const builtIn = asset(assets.cache);
+  const digest = builtIn === undefined ? asset(assets.digest)?.toString('latin1').trim() : undefined;
   const file = digest ? localCacheFile(digest, assets.cache) : undefined;
-  cache = file ? readLocalCache(file) : undefined;
-  const app = compileApp(source, cache);
-  startup = { codeCache: app.codeCache, cacheSource: file ? { file } : undefined };
+  const app = compileApp(source, builtIn ?? (file ? readLocalCache(file) : undefined));
+  const startup: StartupInfo = { codeCache: app.codeCache, cacheSource: builtIn !== undefined ? 'built-in' : file ? { file } : undefined };
   if (file && app.codeCache !== 'accepted' && process.env.CNI_COMMAND === 'ADD') {
     // After a successful ADD everything a pod verb needs has been compiled: keep it for next time.
     process.once('exit', (code) => {
