@@ -19,10 +19,9 @@ export function ipv4Value(text: string): number | undefined {
 function isV6(text: string): boolean {
   const halves = text.split('::');
   if (halves.length > 2) return false;
-  const groups = (half: string): string[] | undefined => (half === '' ? [] : half.split(':'));
+  const groups = (half: string): string[] => (half === '' ? [] : half.split(':'));
   const head = groups(halves[0] as string);
   const tail = halves.length === 2 ? groups(halves[1] as string) : [];
-  if (head === undefined || tail === undefined) return false;
   const all = [...head, ...tail];
   // An embedded IPv4 address may only end the text (not precede a `::`), and counts as two groups.
   let count = all.length;

@@ -94,11 +94,12 @@ export function parseBridgeConfig(conf: ParsedNetConf, env: CniEnv, platform: No
   const exceptions = dedupe([...clusterCidrs, ...serviceCidrs, ...nodeSubnet, ...ipMasqNetwork, ...extraExceptions]);
 
   const managementIp = r.string('managementIP');
-  if (managementIp !== undefined && ipFamilyOf(managementIp) === 0) problems.add(r.keyPath('managementIP'), `is not an IP address: ${JSON.stringify(managementIp)}`);
+  const managementFamily = managementIp === undefined ? 0 : ipFamilyOf(managementIp);
+  if (managementIp !== undefined && managementFamily === 0) problems.add(r.keyPath('managementIP'), `is not an IP address: ${JSON.stringify(managementIp)}`);
   const sdnRoutes: HcnPolicy[] = [];
   for (const c of serviceCidrs) sdnRoutes.push({ Type: 'SDNRoute', Settings: { DestinationPrefix: c, NeedEncap: true } });
-  if (managementIp && ipFamilyOf(managementIp) !== 0) {
-    sdnRoutes.push({ Type: 'SDNRoute', Settings: { DestinationPrefix: `${managementIp}/${ipFamilyOf(managementIp) === 4 ? 32 : 128}`, NeedEncap: true } });
+  if (managementFamily !== 0) {
+    sdnRoutes.push({ Type: 'SDNRoute', Settings: { DestinationPrefix: `${managementIp}/${managementFamily === 4 ? 32 : 128}`, NeedEncap: true } });
   }
   for (const item of r.array('sdnRoutes') ?? []) {
     const p = parseV2Policy({ Type: 'SDNRoute', Settings: pascalKeys(item.value) }, item.path, problems, 'endpoint');

@@ -8,8 +8,9 @@
 // IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address. Printing is RFC 5952 (what Go's
 // IP.String() prints), which matters because the printed form is the store's file name.
 
-type IpAddress = typeof import('ip-address');
 import { ipv4Value } from '../ip-text.js';
+
+type IpAddress = typeof import('ip-address');
 
 let ipAddressModule: IpAddress | undefined;
 function ipAddress(): IpAddress {
