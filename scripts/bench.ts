@@ -234,6 +234,34 @@ function loggedAddDurations(node: Node): number[] {
     .map((l) => (JSON.parse(l) as { durationMs: number }).durationMs);
 }
 
+/** A warm-up (which also creates the network), then SEQ_PODS pods one after another: ADD, CHECK, DEL each. */
+async function podSeries(node: Node): Promise<Record<'add' | 'check' | 'del', number[]>> {
+  for (let i = 0; i < WARMUP; i++) {
+    const p = await newPod(node);
+    verb(node, 'ADD', p);
+    verb(node, 'DEL', p);
+  }
+  const pods = await Promise.all(Array.from({ length: SEQ_PODS }, () => newPod(node)));
+  return {
+    add: pods.map((p) => verb(node, 'ADD', p)),
+    check: pods.map((p) => verb(node, 'CHECK', p)),
+    del: pods.map((p) => verb(node, 'DEL', p)),
+  };
+}
+
+/** `n` ADDs one after another under /usr/bin/time (each pod deleted again): CPU time and peak memory. */
+async function measuredAdds(node: Node, n: number, tag: string): Promise<Rusage[]> {
+  const out: Rusage[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = await newPod(node);
+    const f = path.join(node.dir, `time-${tag}-${i}`);
+    await verbAsync(node, 'ADD', p, f);
+    out.push(parseTime(f));
+    verb(node, 'DEL', p);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The parts
 
@@ -309,15 +337,7 @@ async function main(): Promise<void> {
   try {
     // 2. Sequential pods. The warm-up also creates the network, so every measured ADD is a steady-state one.
     say(`warm-up, then ${SEQ_PODS} pods: ADD, CHECK, DEL`);
-    for (let i = 0; i < WARMUP; i++) {
-      const p = await newPod(node);
-      verb(node, 'ADD', p);
-      verb(node, 'DEL', p);
-    }
-    const pods = await Promise.all(Array.from({ length: SEQ_PODS }, () => newPod(node)));
-    const add = pods.map((p) => verb(node, 'ADD', p));
-    const check = pods.map((p) => verb(node, 'CHECK', p));
-    const del = pods.map((p) => verb(node, 'DEL', p));
+    const { add, check, del } = await podSeries(node);
     const verbWork = stats(loggedAddDurations(node).slice(-SEQ_PODS));
 
     // 2b. The same through the FFI backend (ffi-rs → the computenetwork stand-in → the mock's framed
@@ -325,40 +345,19 @@ async function main(): Promise<void> {
     say(`FFI backend: warm-up, then ${SEQ_PODS} pods: ADD, CHECK, DEL`);
     const ffiNode = await startNode(path.join(dir, 'ffi'), { ffi: true });
     let ffi: Record<'add' | 'check' | 'del', Stats>;
-    const ffiRss: number[] = [];
+    let ffiRss: number[];
     try {
-      for (let i = 0; i < WARMUP; i++) {
-        const p = await newPod(ffiNode);
-        verb(ffiNode, 'ADD', p);
-        verb(ffiNode, 'DEL', p);
-      }
-      const fp = await Promise.all(Array.from({ length: SEQ_PODS }, () => newPod(ffiNode)));
-      const fAdd = fp.map((p) => verb(ffiNode, 'ADD', p));
-      const fCheck = fp.map((p) => verb(ffiNode, 'CHECK', p));
-      const fDel = fp.map((p) => verb(ffiNode, 'DEL', p));
-      ffi = { add: stats(fAdd), check: stats(fCheck), del: stats(fDel) };
+      const f = await podSeries(ffiNode);
+      ffi = { add: stats(f.add), check: stats(f.check), del: stats(f.del) };
       // Peak memory of one ADD on this path too: it loads another bundle than the gRPC path.
-      for (let i = 0; i < 10; i++) {
-        const p = await newPod(ffiNode);
-        const f = path.join(dir, `time-ffi-${i}`);
-        await verbAsync(ffiNode, 'ADD', p, f);
-        ffiRss.push(parseTime(f).maxRssKiB / 1024);
-        verb(ffiNode, 'DEL', p);
-      }
+      ffiRss = (await measuredAdds(ffiNode, 10, 'ffi')).map((r) => r.maxRssKiB / 1024);
     } finally {
       await stopNode(ffiNode);
     }
 
     // 3a. CPU time and peak memory of one ADD (and of bare Node, for scale), sequentially.
     say('CPU time and max RSS of one ADD');
-    const rusage: Rusage[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
-      const p = await newPod(node);
-      const f = path.join(dir, `time-seq-${i}`);
-      await verbAsync(node, 'ADD', p, f);
-      rusage.push(parseTime(f));
-      verb(node, 'DEL', p);
-    }
+    const rusage = await measuredAdds(node, SAMPLES, 'seq');
     const bareRss = Array.from({ length: 10 }, (_, i) => {
       const f = path.join(dir, `time-node-${i}`);
       spawnSync(TIME, ['-f', TIME_FORMAT, '-o', f, node22, '-e', '0'], { env: childEnv() });
