@@ -40,21 +40,36 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
   for (const w of cfg.warnings) ctx.log.warn(w);
   return containerLock(cfg.stateDir, cfg.network, env.containerId, env.ifname, ctx.platform).withLock(async () => {
     const name = podEndpointName(env.containerId, env.ifname, cfg.network);
-    // Three independent reads, issued together: each HNS call is a round trip to the service, and
-    // ADD's latency is what the pod's start waits for. A failure is reported in this order.
-    const [network, existing, dsrSupported] = await allInOrder([
+    // The address reservation and three HNS reads are independent, so they are issued together:
+    // each HNS call is a round trip to the service, and the reservation's file work fits in the
+    // wait. ADD's latency is what the pod's start waits for. A failure is reported in this order,
+    // the reservation's last; a reservation this call made is released when anything here fails.
+    // The HNS calls go out first: the reservation's work is done while they are in flight.
+    const lookups = allInOrder([
       ensureNetwork({ hns: ctx.hns, cfg, subnets: ctx.subnets, log: ctx.log, platform: ctx.platform }),
       step('find endpoint', () => ctx.hns.findEndpointByName(name)),
       cfg.loopbackDsr ? dsrAvailable(ctx) : Promise.resolve(false),
     ] as const);
-    if (existing) {
-      const again = await repeatResult(ctx, existing, network, netns);
-      if (again) return again;
-      ctx.log.warn({ endpointId: existing.ID }, 'removing a stale endpoint of this pod (left by an earlier, interrupted call)');
-      await removeEndpoint(ctx, existing, 'remove stale endpoint');
+    const reserving = step('reserve IP addresses', () => allocate(ctx, []));
+    reserving.catch(() => undefined); // awaited below, after the lookups
+    let allocation: Allocation;
+    let network: HostComputeNetwork;
+    let dsrSupported: boolean;
+    try {
+      let existing: HostComputeEndpoint | undefined;
+      [network, existing, dsrSupported] = await lookups;
+      allocation = await reserving;
+      if (existing) {
+        const again = await repeatResult(ctx, existing, network, netns, allocation);
+        if (again) return again;
+        ctx.log.warn({ endpointId: existing.ID }, 'removing a stale endpoint of this pod (left by an earlier, interrupted call)');
+        await removeEndpoint(ctx, existing, 'remove stale endpoint');
+      }
+    } catch (e) {
+      await releaseNewReservation(ctx, reserving);
+      throw e;
     }
 
-    let allocation = await step('reserve IP addresses', () => allocate(ctx, []));
     let created: HostComputeEndpoint | undefined;
     try {
       const excluded: string[] = [];
@@ -100,15 +115,32 @@ async function dsrAvailable(ctx: BridgeContext): Promise<boolean> {
 }
 
 /**
- * A repeated ADD: when the endpoint is on the right network, attached to this namespace and holds
- * exactly this attachment's reservations, answer from it without creating anything.
+ * A releasing step for when ADD fails before its endpoint exists: the reservation made by this call
+ * is released, one the attachment held before (a repeated ADD) is kept. A failed reservation left
+ * nothing behind (the allocator is all or nothing).
  */
-async function repeatResult(ctx: BridgeContext, ep: HostComputeEndpoint, network: HostComputeNetwork, netns: string): Promise<CniResult | undefined> {
+async function releaseNewReservation(ctx: BridgeContext, reserving: Promise<Allocation>): Promise<void> {
+  const allocation = await reserving.catch(() => undefined);
+  if (!allocation?.ips.some((ip) => !ip.existing)) return;
+  try {
+    const released = await ctx.ipam.release(ctx.env.containerId, ctx.env.ifname);
+    ctx.log.info({ released }, 'released the addresses reserved by this call');
+  } catch (e) {
+    ctx.log.error({ err: (e as Error).message }, 'could not release the addresses reserved by this call; DEL releases them');
+  }
+}
+
+/**
+ * A repeated ADD: when the endpoint is on the right network, attached to this namespace and holds
+ * exactly the reservations the attachment already had, answer from it without creating anything.
+ */
+async function repeatResult(ctx: BridgeContext, ep: HostComputeEndpoint, network: HostComputeNetwork, netns: string, allocation: Allocation): Promise<CniResult | undefined> {
   if (!sameGuid(ep.HostComputeNetwork, network.ID) || !sameGuid(ep.HostComputeNamespace, netns)) return undefined;
+  // A reservation made just now means the attachment had none: the endpoint is a stale one.
+  if (!allocation.ips.every((ip) => ip.existing)) return undefined;
   const held = await step('look up reservations', () => ctx.ipam.find(ctx.env.containerId, ctx.env.ifname));
   const reserved = held.map((r) => r.ip.toLowerCase()).sort();
   if (reserved.length === 0 || reserved.join() !== endpointIps(ep).join()) return undefined;
-  const allocation = await step('reserve IP addresses', () => allocate(ctx, []));
   ctx.log.info({ endpointId: ep.ID }, 'ADD repeated for an existing endpoint; returning its result');
   return buildResult(ctx.env.ifname, ep.MacAddress, ctx.env.netns, podAddresses(ctx, allocation), allocation.routes, podDns(ctx, allocation));
 }
