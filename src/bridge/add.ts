@@ -44,12 +44,14 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
     // each HNS call is a round trip to the service, and the reservation's file work fits in the
     // wait. ADD's latency is what the pod's start waits for. A failure is reported in this order,
     // the reservation's last; a reservation this call made is released when anything here fails.
-    // The HNS calls go out first: the reservation's work is done while they are in flight.
+    // The HNS calls go out first (with the open of the namespace the endpoint will join): the
+    // reservation's work is done while they are in flight.
     const lookups = allInOrder([
       ensureNetwork({ hns: ctx.hns, cfg, subnets: ctx.subnets, log: ctx.log, platform: ctx.platform }),
       step('find endpoint', () => ctx.hns.findEndpointByName(name)),
       cfg.loopbackDsr ? dsrAvailable(ctx) : Promise.resolve(false),
     ] as const);
+    ctx.hns.prepareAttach(netns);
     const reserving = step('reserve IP addresses', () => allocate(ctx, []));
     reserving.catch(() => undefined); // awaited below, after the lookups
     let allocation: Allocation;

@@ -2,8 +2,9 @@
 //
 // Two backends implement it: ffi.ts (computenetwork.dll through ffi-rs, on Windows) and grpc.ts
 // (hns-mock, everywhere else). Both carry the same schema v2 documents real HNS receives. Handles
-// are an FFI detail: each method here is one of hcsshim's per-operation patterns
-// (open → act → close), so callers never hold a handle across calls.
+// are an FFI detail: each method here is one of hcsshim's per-operation patterns (open → act →
+// close), so callers never hold a handle. (The FFI backend keeps a network's or namespace's handle
+// open until close(), as one verb uses it twice; see ffi.ts.)
 
 export type HcnResource = 'Network' | 'Endpoint' | 'Namespace';
 
@@ -23,6 +24,12 @@ export interface HcnApi {
   delete(resource: HcnResource, id: string): Promise<void>;
   /** The HNS v1 version probe, `HNSCall("GET", "/globals/version", "")`. Returns the response envelope document. */
   version(): Promise<string>;
+  /**
+   * A hint that `id` will be queried or modified soon: a backend with handles may open it now, so the
+   * open's round trip overlaps the caller's other work. Failures surface at the later use. Optional:
+   * without it nothing changes but the timing.
+   */
+  preopen?(resource: HcnResource, id: string): void;
   /**
    * The names of the node's network adapters, where the backend can tell: hns-mock models the host
    * as well as HNS. HCN itself has no such call, so the FFI backend leaves this out and hnsbridge

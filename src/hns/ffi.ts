@@ -9,7 +9,9 @@
 //     hands the callee a pointer to the Buffer's own memory, also with runInNewThread);
 //   - every returned string, the ErrorRecord included and also on success, is freed with
 //     CoTaskMemFree; a non-empty ErrorRecord is an error even when the HRESULT succeeded;
-//   - every handle from Create/Open is closed before the operation returns.
+//   - every handle from Create/Open is closed: an endpoint's as soon as the operation is done, a
+//     network's or namespace's when the verb closes the api (see sharedHandle), as one verb uses
+//     those more than once (ADD looks its network up, then creates the endpoint on it).
 // Calls run on ffi-rs's worker threads (runInNewThread) so a hung HNS turns into a timeout
 // instead of a hung plugin. The thread of a timed-out call stays blocked in HNS and keeps Node's
 // event loop alive until HNS answers, so a process must end with process.exit (src/main.ts does).
@@ -92,6 +94,11 @@ export class FfiHcnApi implements HcnApi {
   private closed = false;
   /** Handle closes started in the background (see closing()), awaited by close(). */
   private readonly closes = new BackgroundCloses();
+  /** Network and namespace handles opened by this instance, kept until close() (see sharedHandle). */
+  private readonly shared = new Map<string, { resource: HcnResource; id: string; handle: Promise<bigint> }>();
+  private closeDone: Promise<void> | undefined;
+  /** Set once close() has closed every handle: from then the libraries are unloaded when no call is in flight. */
+  private released = false;
 
   constructor(options: FfiHcnApiOptions = {}) {
     this.ffi = options.ffi ?? loadFfi();
@@ -156,9 +163,31 @@ export class FfiHcnApi implements HcnApi {
     return text;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  /** Opens a network or namespace now, for a use that follows soon: the open's round trip overlaps other work. */
+  preopen(resource: HcnResource, id: string): void {
+    if (resource !== 'Endpoint' && !this.closed) void this.sharedHandle(resource, id).catch(() => undefined);
+  }
+
+  close(): Promise<void> {
+    this.closed = true; // no new calls from here on
+    this.closeDone ??= this.closeAll();
+    return this.closeDone;
+  }
+
+  private async closeAll(): Promise<void> {
+    // The shared handles. An open still in flight (a namespace opened ahead by an ADD that failed
+    // first) is waited for so its handle is closed too; a hung one ends at the call timeout, and
+    // its late handle is released by invoke(). The libraries stay loaded until all that is done.
+    const shared = [...this.shared.values()];
+    this.shared.clear();
+    const opened = await Promise.allSettled(shared.map((s) => s.handle));
+    const key = this.keys.get(this.libraryPath);
+    opened.forEach((o, i) => {
+      const s = shared[i];
+      if (o.status === 'fulfilled' && s && key !== undefined) this.closes.add(this.closeHandle(s.resource, o.value, s.id, key));
+    });
     await this.closes.settled();
+    this.released = true;
     this.unloadIfIdle();
   }
 
@@ -184,13 +213,35 @@ export class FfiHcnApi implements HcnApi {
     return out.result ?? '';
   }
 
-  /** HcnOpen*(id) → body(handle) → HcnClose*. */
+  /** body(handle of `id`): an endpoint's is opened for it and closed after it (hcsshim's pattern), the others are shared. */
   private async withHandle<T>(resource: HcnResource, id: string, body: (h: bigint) => Promise<T>): Promise<T> {
+    if (resource !== 'Endpoint') return body(await this.sharedHandle(resource, id));
+    const h = await this.open(resource, id);
+    return this.closing(resource, h, id, () => body(h));
+  }
+
+  private async open(resource: HcnResource, id: string): Promise<bigint> {
     const fn = hcnFunction('Open', resource);
     const handle = slot();
     const error = slot();
     const { handle: h } = await this.call({ fn, object: id, types: this.types('guid', 'out', 'out'), values: [this.guid(fn, id), handle, error], handle: { slot: handle, resource }, error });
-    return this.closing(resource, h, id, () => body(h));
+    return h;
+  }
+
+  /**
+   * The handle of a network or namespace, opened on first use and kept until close(). A verb touches
+   * few of them, each up to twice, and an open is a round trip to HNS. A failed open is kept as well:
+   * a second use reports the same failure without asking again. Endpoints are not shared: GC and
+   * inspect go through hundreds of them, each once.
+   */
+  private sharedHandle(resource: HcnResource, id: string): Promise<bigint> {
+    const key = `${resource}/${id.toLowerCase()}`;
+    let entry = this.shared.get(key);
+    if (entry === undefined) {
+      entry = { resource, id, handle: this.open(resource, id) };
+      this.shared.set(key, entry);
+    }
+    return entry.handle;
   }
 
   /**
@@ -212,9 +263,10 @@ export class FfiHcnApi implements HcnApi {
     return value;
   }
 
-  private async closeHandle(resource: HcnResource, h: bigint, object: string): Promise<void> {
+  /** `key`: the loaded HCN library, for the closes close() itself makes (new calls are refused by then). */
+  private async closeHandle(resource: HcnResource, h: bigint, object: string, key?: string): Promise<void> {
     const fn = hcnFunction('Close', resource);
-    const hr = await this.invoke(this.hcnLibrary(fn, object), fn, object, this.types('handle'), [h], [], (e) => this.missing(fn, object, e));
+    const hr = await this.invoke(key ?? this.hcnLibrary(fn, object), fn, object, this.types('handle'), [h], [], (e) => this.missing(fn, object, e));
     if (hr < 0) throw this.failure(fn, object, hr, undefined);
   }
 
@@ -424,7 +476,7 @@ export class FfiHcnApi implements HcnApi {
 
   /** Unloading a library under a thread still inside it would crash, so close() waits for stragglers. */
   private unloadIfIdle(): void {
-    if (!this.closed || this.inflight > 0) return;
+    if (!this.released || this.inflight > 0) return;
     for (const key of this.keys.values()) {
       try {
         this.ffi.close(key);

@@ -263,6 +263,15 @@ export class HnsService {
     await this.modifyNamespaceEndpoint(namespaceId, endpointId, 'Add');
   }
 
+  /**
+   * Says that an endpoint will be attached to this namespace soon: a backend that opens namespaces
+   * (FFI) opens it now, so that round trip overlaps the work before the attach. Any failure shows at
+   * attachEndpoint, as it would have without this.
+   */
+  prepareAttach(namespaceId: string): void {
+    this.api.preopen?.('Namespace', namespaceId);
+  }
+
   /** Detaches an endpoint (RequestType Remove). Throws NotFoundError when the namespace or endpoint is gone. */
   async detachEndpoint(namespaceId: string, endpointId: string): Promise<void> {
     await this.modifyNamespaceEndpoint(namespaceId, endpointId, 'Remove');

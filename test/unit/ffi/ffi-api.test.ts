@@ -75,13 +75,10 @@ beforeEach(() => {
   api = new FfiHcnApi({ ffi, library, vmcomputeLibrary: library, timeoutMs: 10_000 });
 });
 
-afterEach(() => {
-  api.close();
-  process.env.HNS_MOCK_FRAMED = door.address;
-});
-
-/** Every test ends with nothing outstanding in the stand-in. */
+/** Every test ends, once the api is closed, with nothing outstanding in the stand-in. */
 afterEach(async () => {
+  await api.close();
+  process.env.HNS_MOCK_FRAMED = door.address;
   expect(await countersSettle(library, { strings: 0, handles: 0 })).toEqual({ strings: 0, handles: 0 });
 });
 
@@ -135,6 +132,39 @@ describe('call sequences (hcsshim patterns)', () => {
       ['HcnOpenNamespace', NS, ''],
       ['HcnModifyNamespace', NS, '{"ResourceType":"Endpoint","RequestType":"Add","Settings":{"EndpointId":"x"}}'],
     ]);
+  });
+
+  it('a network is opened once per api: the lookup and the endpoint create share the handle, close() closes it', async () => {
+    script.on('HcnQueryNetworkProperties', (r) => ok(JSON.stringify({ ID: r.id }))).on('HcnCreateEndpoint', () => ok(JSON.stringify({ ID: EP })));
+    await api.query('Network', NET, QUERY);
+    await api.create('Endpoint', '{"Name":"ep"}', NET.toUpperCase()); // the same network, whatever the case
+    expect(script.trace).toEqual([`HcnOpenNetwork ${NET}`, `HcnQueryNetworkProperties ${NET}`, `HcnCreateEndpoint ${ZERO}`, `HcnQueryEndpointProperties ${EP}`]);
+    expect(standInCounters(library).handles).toBe(1); // the network's, until close() (the afterEach checks it is then 0)
+  });
+
+  it('preopen: the namespace is opened ahead, and the modify uses that handle', async () => {
+    api.preopen('Namespace', NS);
+    await api.modify('Namespace', NS, '{"ResourceType":"Endpoint","RequestType":"Add","Settings":{"EndpointId":"x"}}');
+    expect(script.trace).toEqual([`HcnOpenNamespace ${NS}`, `HcnModifyNamespace ${NS}`]);
+  });
+
+  it('preopen: a failed open is reported by the use that follows, without a second open', async () => {
+    script.on('HcnOpenNamespace', () => ({ hresult: 0x80070490 | 0, json: '', errorRecord: '' }));
+    api.preopen('Namespace', NS);
+    const e = await rejection(api.modify('Namespace', NS, '{}'));
+    expect(e).toMatchObject({ name: 'HnsError', operation: 'HcnOpenNamespace', notFound: true });
+    expect(script.trace).toEqual([`HcnOpenNamespace ${NS}`]);
+  });
+
+  it('preopen: an open still in flight when the api is closed has its handle closed too', async () => {
+    let answer!: () => void;
+    script.on('HcnOpenNamespace', () => new Promise<CallResponse>((r) => (answer = () => r(ok('')))));
+    api.preopen('Namespace', NS);
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = api.close();
+    answer();
+    await closed;
+    expect(standInCounters(library).handles).toBe(0);
   });
 
   it('delete: one call by GUID, no handle', async () => {
