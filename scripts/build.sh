@@ -18,13 +18,6 @@ cd "$(dirname "$0")/.."
 
 NODE_V=22.22.2   # base binaries AND blob generator: a blob from another Node version segfaults
 FUSE=NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
-# V8 flags of both executables (the SEA's execArgv), for a process that lives ~50 ms and runs most
-# of its code once: no Sparkplug (its batch compiles cost more than they return before exit),
-# feedback vectors from the first call (inline caches work at once instead of after 8 calls), and
-# garbage collection on the main thread (helper threads only add contention when containerd starts
-# many plugins at once). Measured: 4.6-6.6 ms less CPU per ADD (two interleaved runs of 50 ADDs).
-# V8 accepts a code cache only from a process with the same flags, so the warm-up runs with them too.
-V8_FLAGS=(--no-sparkplug --no-lazy-feedback-allocation --single-threaded-gc)
 CACHE=.cache
 FFI_V=$(node -p "require('ffi-rs/package.json').version")
 START=$(date +%s%N)
@@ -100,14 +93,14 @@ for b in app app-ffi; do sha256sum "build/$b.cjs" | cut -c1-64 >"build/$b.cjs.sh
 # (without one that cache covers less; the executables work either way).
 warm_cache() { # warm_cache NAME BACKEND: build/NAME.cjs → build/NAME.cache
   local key
-  key=$( { echo "$NODE_V $2 ${V8_FLAGS[*]}"; sha256sum "build/$1.cjs" build/launcher.cjs scripts/warm-cache.mjs conf/hnsbridge.conflist; } | sha256sum | cut -c1-64)
+  key=$( { echo "$NODE_V $2"; sha256sum "build/$1.cjs" build/launcher.cjs scripts/warm-cache.mjs conf/hnsbridge.conflist; } | sha256sum | cut -c1-64)
   if [ -f "build/$1.cache" ] && [ "$(cat "build/$1.cache.key" 2>/dev/null)" = "$key" ]; then
     say "build/$1.cache is up to date"
     return 0
   fi
   if [ "$2" = ffi ] && command -v gcc >/dev/null; then STAND_IN_TARGETS=linux bash scripts/build-stand-in.sh; fi
   say "warm-up run of build/$1.cjs ($2 backend) for its code cache"
-  "$GEN" "${V8_FLAGS[@]}" scripts/warm-cache.mjs "build/$1.cjs" "build/$1.cache" "$2" | sed 's/^/                /'
+  "$GEN" scripts/warm-cache.mjs "build/$1.cjs" "build/$1.cache" "$2" | sed 's/^/                /'
   echo "$key" >"build/$1.cache.key"
 }
 warm_cache app-ffi ffi
@@ -123,10 +116,8 @@ sea_target() {
   # under Wine), so the Windows one makes its own on the node (src/local-code-cache.ts).
   local caches=''
   [ "$p" = linux ] && caches='"hnsbridge.cache":"build/app.cache","hnsbridge-ffi.cache":"build/app-ffi.cache",'
-  local exec_argv
-  exec_argv=$(printf '"%s",' "${V8_FLAGS[@]}")
-  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"execArgv":[%s],"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs","hnsbridge.sha256":"build/app.cjs.sha256","hnsbridge-ffi.sha256":"build/app-ffi.cjs.sha256",%s"%s":"%s"}}\n' \
-    "$blob" "${exec_argv%,}" "$caches" "$(basename "$addon")" "$addon" >"$config"
+  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs","hnsbridge.sha256":"build/app.cjs.sha256","hnsbridge-ffi.sha256":"build/app-ffi.cjs.sha256",%s"%s":"%s"}}\n' \
+    "$blob" "$caches" "$(basename "$addon")" "$addon" >"$config"
 
   # Up to date when the bundle, addon, config and base are what the last injection used and the
   # output is the file it wrote. Hashing the small inputs costs ~10 ms; the base is taken by
