@@ -3,8 +3,8 @@
 // Two backends implement it: ffi.ts (computenetwork.dll through ffi-rs, on Windows) and grpc.ts
 // (hns-mock, everywhere else). Both carry the same schema v2 documents real HNS receives. Handles
 // are an FFI detail: each method here is one of hcsshim's per-operation patterns (open → act →
-// close), so callers never hold a handle. (The FFI backend keeps a network's or namespace's handle
-// open until close(), as one verb uses it twice; see ffi.ts.)
+// close), so callers never hold a handle. (The FFI backend keeps a network's handle, and a
+// namespace's opened ahead with preopen(), until close(), as one verb uses them twice; see ffi.ts.)
 
 export type HcnResource = 'Network' | 'Endpoint' | 'Namespace';
 

@@ -9,9 +9,9 @@
 //     hands the callee a pointer to the Buffer's own memory, also with runInNewThread);
 //   - every returned string, the ErrorRecord included and also on success, is freed with
 //     CoTaskMemFree; a non-empty ErrorRecord is an error even when the HRESULT succeeded;
-//   - every handle from Create/Open is closed: an endpoint's as soon as the operation is done, a
-//     network's or namespace's when the verb closes the api (see sharedHandle), as one verb uses
-//     those more than once (ADD looks its network up, then creates the endpoint on it).
+//   - every handle from Create/Open is closed: most as soon as the operation is done, a network's
+//     (and a namespace's opened ahead) when the verb closes the api (see sharedHandle), as one verb
+//     uses those more than once (ADD looks its network up, then creates the endpoint on it).
 // Calls run on ffi-rs's worker threads (runInNewThread) so a hung HNS turns into a timeout
 // instead of a hung plugin. The thread of a timed-out call stays blocked in HNS and keeps Node's
 // event loop alive until HNS answers, so a process must end with process.exit (src/main.ts does).
@@ -62,6 +62,11 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The key of a shared handle: resource and ID, the ID in any case. */
+function sharedKey(resource: HcnResource, id: string): string {
+  return `${resource}/${id.toLowerCase()}`;
+}
+
 function slot(): Buffer {
   return Buffer.alloc(8);
 }
@@ -94,7 +99,7 @@ export class FfiHcnApi implements HcnApi {
   private closed = false;
   /** Handle closes started in the background (see closing()), awaited by close(). */
   private readonly closes = new BackgroundCloses();
-  /** Network and namespace handles opened by this instance, kept until close() (see sharedHandle). */
+  /** Network handles, and namespace handles opened by preopen(), kept until close() (see sharedHandle). */
   private readonly shared = new Map<string, { resource: HcnResource; id: string; handle: Promise<bigint> }>();
   private closeDone: Promise<void> | undefined;
   /** Set once close() has closed every handle: from then the libraries are unloaded when no call is in flight. */
@@ -163,7 +168,7 @@ export class FfiHcnApi implements HcnApi {
     return text;
   }
 
-  /** Opens a network or namespace now, for a use that follows soon: the open's round trip overlaps other work. */
+  /** Opens a network or namespace now and keeps it for a use that follows soon: the open's round trip overlaps other work. */
   preopen(resource: HcnResource, id: string): void {
     if (resource !== 'Endpoint' && !this.closed) void this.sharedHandle(resource, id).catch(() => undefined);
   }
@@ -213,9 +218,12 @@ export class FfiHcnApi implements HcnApi {
     return out.result ?? '';
   }
 
-  /** body(handle of `id`): an endpoint's is opened for it and closed after it (hcsshim's pattern), the others are shared. */
+  /**
+   * body(handle of `id`). A network's handle is shared (see sharedHandle), and so is a namespace's that
+   * preopen() opened; any other is opened for this body and closed after it (hcsshim's pattern).
+   */
   private async withHandle<T>(resource: HcnResource, id: string, body: (h: bigint) => Promise<T>): Promise<T> {
-    if (resource !== 'Endpoint') return body(await this.sharedHandle(resource, id));
+    if (resource === 'Network' || this.shared.has(sharedKey(resource, id))) return body(await this.sharedHandle(resource, id));
     const h = await this.open(resource, id);
     return this.closing(resource, h, id, () => body(h));
   }
@@ -229,13 +237,13 @@ export class FfiHcnApi implements HcnApi {
   }
 
   /**
-   * The handle of a network or namespace, opened on first use and kept until close(). A verb touches
-   * few of them, each up to twice, and an open is a round trip to HNS. A failed open is kept as well:
-   * a second use reports the same failure without asking again. Endpoints are not shared: GC and
-   * inspect go through hundreds of them, each once.
+   * The handle of a network, or of a namespace opened ahead, opened on first use and kept until
+   * close(). A verb touches one or two networks, each up to twice, and an open is a round trip to HNS.
+   * A failed open is kept as well: a second use reports the same failure without asking again.
+   * Endpoints and other namespaces are not shared: GC and inspect go through hundreds of them, each once.
    */
   private sharedHandle(resource: HcnResource, id: string): Promise<bigint> {
-    const key = `${resource}/${id.toLowerCase()}`;
+    const key = sharedKey(resource, id);
     let entry = this.shared.get(key);
     if (entry === undefined) {
       entry = { resource, id, handle: this.open(resource, id) };

@@ -142,6 +142,13 @@ describe('call sequences (hcsshim patterns)', () => {
     expect(standInCounters(library).handles).toBe(1); // the network's, until close() (the afterEach checks it is then 0)
   });
 
+  it('a namespace not opened ahead is closed right after its operation (inspect and GC query hundreds)', async () => {
+    await api.query('Namespace', NS, QUERY);
+    await api.query('Namespace', NS, QUERY);
+    expect(script.trace).toEqual([`HcnOpenNamespace ${NS}`, `HcnQueryNamespaceProperties ${NS}`, `HcnOpenNamespace ${NS}`, `HcnQueryNamespaceProperties ${NS}`]);
+    expect(await countersSettle(library, { strings: 0, handles: 0 })).toEqual({ strings: 0, handles: 0 });
+  });
+
   it('preopen: the namespace is opened ahead, and the modify uses that handle', async () => {
     api.preopen('Namespace', NS);
     await api.modify('Namespace', NS, '{"ResourceType":"Endpoint","RequestType":"Add","Settings":{"EndpointId":"x"}}');
