@@ -40,12 +40,11 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
   for (const w of cfg.warnings) ctx.log.warn(w);
   return containerLock(cfg.stateDir, cfg.network, env.containerId, env.ifname, ctx.platform).withLock(async () => {
     const name = podEndpointName(env.containerId, env.ifname, cfg.network);
-    // The address reservation and three HNS reads are independent, so they are issued together:
-    // each HNS call is a round trip to the service, and the reservation's file work fits in the
-    // wait. ADD's latency is what the pod's start waits for. A failure is reported in this order,
-    // the reservation's last; a reservation this call made is released when anything here fails.
-    // The HNS calls go out first (with the open of the namespace the endpoint will join): the
-    // reservation's work is done while they are in flight.
+    // Three HNS reads, the open of the namespace the endpoint will join, and the address reservation
+    // are independent, so they run together: each HNS call is a round trip to the service, and ADD's
+    // latency is what the pod's start waits for. The HNS calls go out first; the reservation's file
+    // work is done while they are in flight. A failure is reported in this order, the reservation's
+    // last, and a reservation this call made is released when anything here fails.
     const lookups = allInOrder([
       ensureNetwork({ hns: ctx.hns, cfg, subnets: ctx.subnets, log: ctx.log, platform: ctx.platform }),
       step('find endpoint', () => ctx.hns.findEndpointByName(name)),
@@ -117,9 +116,9 @@ async function dsrAvailable(ctx: BridgeContext): Promise<boolean> {
 }
 
 /**
- * A releasing step for when ADD fails before its endpoint exists: the reservation made by this call
- * is released, one the attachment held before (a repeated ADD) is kept. A failed reservation left
- * nothing behind (the allocator is all or nothing).
+ * For an ADD that fails before its endpoint exists: releases the reservation this call made, and
+ * keeps one the attachment held before (a repeated ADD). A failed reservation left nothing behind
+ * (the allocator is all or nothing).
  */
 async function releaseNewReservation(ctx: BridgeContext, reserving: Promise<Allocation>): Promise<void> {
   const allocation = await reserving.catch(() => undefined);
