@@ -215,44 +215,27 @@ class GrpcTransport implements CallTransport {
   }
 
   async call(req: CallRequest, deadline: number): Promise<CallResponse> {
-    const client = this.client;
-    if (client === undefined) throw new TransportError('unreachable', this.setupError ?? 'no client');
-    await this.connected(client, deadline);
-    return new Promise<CallResponse>((resolve, reject) => {
-      client.makeUnaryRequest(
-        HNS_SERVICE_PATHS.Call,
-        (r: CallRequest) => CallRequestCodec.encode(r),
-        (b: Buffer) => CallResponseCodec.decode(b),
-        req,
-        new this.grpc.Metadata({ waitForReady: false }),
-        { deadline },
-        (err, value) => {
-          if (err) reject(this.transportError(err));
-          else if (value === undefined) reject(new TransportError('unreachable', 'empty answer'));
-          else resolve(value);
-        },
-      );
-    });
+    const value = await this.unary(HNS_SERVICE_PATHS.Call, (r: CallRequest) => CallRequestCodec.encode(r), (b: Buffer) => CallResponseCodec.decode(b), req, deadline);
+    if (value === undefined) throw new TransportError('unreachable', 'empty answer');
+    return value;
   }
 
   /** One admin RPC of hns-mock (proto Admin): its JSON answer. */
   async admin(action: string, json: string, deadline: number): Promise<string> {
+    const value = await this.unary(HNS_SERVICE_PATHS.Admin, (r: AdminRequest) => AdminRequestCodec.encode(r), (b: Buffer) => JsonReplyCodec.decode(b), { action, json }, deadline);
+    return value?.json ?? '';
+  }
+
+  /** One unary RPC once the channel is connected; a gRPC failure becomes a TransportError. */
+  private async unary<Req, Res>(path: string, encode: (r: Req) => Buffer, decode: (b: Buffer) => Res, req: Req, deadline: number): Promise<Res | undefined> {
     const client = this.client;
     if (client === undefined) throw new TransportError('unreachable', this.setupError ?? 'no client');
     await this.connected(client, deadline);
-    return new Promise<string>((resolve, reject) => {
-      client.makeUnaryRequest(
-        HNS_SERVICE_PATHS.Admin,
-        (r: AdminRequest) => AdminRequestCodec.encode(r),
-        (b: Buffer) => JsonReplyCodec.decode(b),
-        { action, json },
-        new this.grpc.Metadata({ waitForReady: false }),
-        { deadline },
-        (err, value) => {
-          if (err) reject(this.transportError(err));
-          else resolve(value?.json ?? '');
-        },
-      );
+    return new Promise<Res | undefined>((resolve, reject) => {
+      client.makeUnaryRequest(path, encode, decode, req, new this.grpc.Metadata({ waitForReady: false }), { deadline }, (err, value) => {
+        if (err) reject(this.transportError(err));
+        else resolve(value);
+      });
     });
   }
 
