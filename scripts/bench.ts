@@ -91,18 +91,11 @@ function startupSeries(cmd: string, args: string[], n: number, warm = WARMUP): n
   return Array.from({ length: n }, () => timedRun(cmd, args, env).ms);
 }
 
-interface Rusage {
-  wallS: number;
-  userS: number;
-  sysS: number;
-  maxRssKiB: number;
-}
-
-const TIME_FORMAT = '%e %U %S %M';
-function parseTime(file: string): Rusage {
+/** /usr/bin/time is used for peak memory only (its CPU figures are 10 ms steps; see childrenCpuSeconds). */
+const TIME_FORMAT = '%M';
+function parseMaxRssKiB(file: string): number {
   const line = fs.readFileSync(file, 'utf8').trim().split('\n').pop() ?? '';
-  const [e, u, s, m] = line.split(/\s+/).map(Number);
-  return { wallS: e ?? NaN, userS: u ?? NaN, sysS: s ?? NaN, maxRssKiB: m ?? NaN };
+  return Number(line.trim());
 }
 
 /** The fields of a /proc/<pid>/stat file after the command name: index 0 is field 3 of proc(5). */
@@ -357,14 +350,14 @@ async function burstOf(node: Node): Promise<{ result: BurstResult; pods: Pod[] }
   return { result, pods };
 }
 
-/** `n` ADDs one after another under /usr/bin/time (each pod deleted again): peak memory (its CPU figures are 10 ms steps). */
-async function measuredAdds(node: Node, n: number, tag: string): Promise<Rusage[]> {
-  const out: Rusage[] = [];
+/** `n` ADDs one after another under /usr/bin/time (each pod deleted again): the peak memory of each, in KiB. */
+async function measuredAdds(node: Node, n: number, tag: string): Promise<number[]> {
+  const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const p = await newPod(node);
     const f = path.join(node.dir, `time-${tag}-${i}`);
     await verbAsync(node, 'ADD', p, f);
-    out.push(parseTime(f));
+    out.push(parseMaxRssKiB(f));
     verb(node, 'DEL', p);
   }
   return out;
@@ -457,7 +450,7 @@ async function main(): Promise<void> {
       ffi = { add: stats(f.add), check: stats(f.check), del: stats(f.del) };
       baseline = { systemNode: stats(f.bareSystem), seaNode: stats(f.bareSea), seaFloor };
       // Peak memory of one ADD on this path too: it loads another bundle than the gRPC path.
-      ffiRss = (await measuredAdds(ffiNode, 10, 'ffi')).map((r) => r.maxRssKiB / 1024);
+      ffiRss = (await measuredAdds(ffiNode, 10, 'ffi')).map((k) => k / 1024);
       say(`FFI backend: burst of ${BURST} ADDs`);
       ffiBurst = (await burstOf(ffiNode)).result;
     } finally {
@@ -466,13 +459,13 @@ async function main(): Promise<void> {
 
     // 3a. Peak memory of one ADD (and of bare Node, for scale), sequentially.
     say('max RSS of one ADD');
-    const rusage = await measuredAdds(node, SAMPLES, 'seq');
+    const addRss = await measuredAdds(node, SAMPLES, 'seq');
     const bareRss = Array.from({ length: 10 }, (_, i) => {
       const f = path.join(dir, `time-node-${i}`);
       spawnSync(TIME, ['-f', TIME_FORMAT, '-o', f, node22, '-e', '0'], { env: childEnv() });
-      return parseTime(f).maxRssKiB;
+      return parseMaxRssKiB(f);
     });
-    const addRssMiB = stats(rusage.map((r) => r.maxRssKiB / 1024));
+    const addRssMiB = stats(addRss.map((k) => k / 1024));
 
     // 3b. The burst: 100 ADDs at once (the FFI one ran above, on its own node).
     say(`gRPC backend: burst of ${BURST} ADDs`);
