@@ -73,14 +73,14 @@ function ffiNative() {
 /**
  * Start-up shims: inside the packages named, these requires get a small stand-in from src/shims/
  * (each file says why). pino's file logging pulls in node:assert (which also opens stderr as a
- * stream, loading net), node:worker_threads and thread-stream at import time, and takes a stack
- * trace in every pino() call; together ~11 ms of every plugin start, for transports, which the
- * plugin never uses.
+ * stream, loading net), node:worker_threads, and its transport module (node:module with Node's ESM
+ * loader, thread-stream) at import time, and takes a stack trace in every pino() call; together
+ * ~12 ms of every plugin start, for transports, which the plugin never uses.
  */
 const SHIMS = [
-  { importer: /[\\/]node_modules[\\/](sonic-boom|thread-stream)[\\/]/, request: /^(node:)?assert$/, shim: 'assert.cjs' },
+  { importer: /[\\/]node_modules[\\/]sonic-boom[\\/]/, request: /^(node:)?assert$/, shim: 'assert.cjs' },
   { importer: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]tools\.js$/, request: /^(node:)?worker_threads$/, shim: 'worker-threads.cjs' },
-  { importer: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]transport\.js$/, request: /^thread-stream$/, shim: 'thread-stream.cjs' },
+  { importer: /[\\/]node_modules[\\/]pino[\\/](pino|lib[\\/]tools)\.js$/, request: /^\.\/(lib\/)?transport$/, shim: 'pino-transport.cjs' },
   { importer: /[\\/]node_modules[\\/]pino[\\/]pino\.js$/, request: /^\.\/lib\/caller$/, shim: 'pino-caller.cjs' },
 ];
 

@@ -1,7 +1,7 @@
-// Stands in for node:assert inside sonic-boom and thread-stream (pino's file and worker streams);
-// scripts/build.mjs substitutes it for those two packages only. Requiring the real module costs
+// Stands in for node:assert inside sonic-boom (pino's file stream);
+// scripts/build.mjs substitutes it for that package only. Requiring the real module costs
 // ~3 ms per start and, through its colour detection, opens process.stderr as a stream (loading
-// net and stream, ~3 ms more). Both packages only call assert(value, message).
+// net and stream, ~3 ms more). It only calls assert(value, message).
 'use strict';
 
 function assert(value, message) {
