@@ -73,13 +73,7 @@ export function loadEmbeddedAddon(assetName: string, sea: SeaAssets, digest?: st
 export function extractAddon(bytes: Uint8Array, name: string, root: string, digest: string = sha256Hex(bytes)): string {
   const dir = path.join(root, digest.slice(0, 16));
   const file = path.join(dir, name);
-  const verified = (): boolean => {
-    try {
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(fs.readFileSync(file));
-    } catch {
-      return false;
-    }
-  };
+  const verified = (): boolean => fileHolds(file, bytes);
   if (verified()) return file;
 
   try {
@@ -94,6 +88,36 @@ export function extractAddon(bytes: Uint8Array, name: string, root: string, dige
     }
   }
   return file;
+}
+
+/** The size of the buffer fileHolds() reads through. */
+const COMPARE_CHUNK = 64 * 1024;
+
+/**
+ * Whether `file` holds exactly `bytes` (false also when it cannot be read). Read through one small
+ * buffer: a fresh buffer the size of the addon (750 KB) cost every start its page faults.
+ */
+export function fileHolds(file: string, bytes: Uint8Array): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    if (fs.fstatSync(fd).size !== bytes.byteLength) return false;
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(COMPARE_CHUNK, bytes.byteLength)));
+    for (let at = 0; at < bytes.byteLength; ) {
+      const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, bytes.byteLength - at), at);
+      if (n <= 0 || Buffer.compare(chunk.subarray(0, n), bytes.subarray(at, at + n)) !== 0) return false;
+      at += n;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** `node:sea`, or undefined on a Node without it (older than 20.12, where nothing can be a SEA). */

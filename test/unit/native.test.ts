@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   extractAddon,
+  fileHolds,
   loadAddon,
   loadEmbeddedAddon,
   loadFfi,
@@ -79,6 +80,29 @@ describe('extractAddon', () => {
     fs.writeFileSync(file, 'planted');
     expect(extractAddon(bytes, 'x.node', tmp)).toBe(file);
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  test('replaces a file of the right size that differs only in its last byte', () => {
+    const big = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff); // several comparison chunks
+    const file = extractAddon(big, 'x.node', tmp);
+    const planted = Buffer.from(big);
+    planted[planted.length - 1] = (big[big.length - 1] as number) ^ 1;
+    fs.writeFileSync(file, planted);
+    expect(fileHolds(file, big)).toBe(false);
+    expect(extractAddon(big, 'x.node', tmp)).toBe(file);
+    expect(fs.readFileSync(file).equals(big)).toBe(true);
+  });
+
+  test('fileHolds: true only for the same bytes, false for a shorter, longer or missing file', () => {
+    const file = path.join(tmp, 'f');
+    fs.writeFileSync(file, bytes);
+    expect(fileHolds(file, bytes)).toBe(true);
+    expect(fileHolds(file, bytes.subarray(1))).toBe(false);
+    fs.appendFileSync(file, 'x');
+    expect(fileHolds(file, bytes)).toBe(false);
+    expect(fileHolds(path.join(tmp, 'missing'), bytes)).toBe(false);
+    fs.writeFileSync(file, '');
+    expect(fileHolds(file, new Uint8Array(0))).toBe(true);
   });
 
   test('different contents go to different folders, so an upgraded binary never loads the old addon', () => {
