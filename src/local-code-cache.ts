@@ -7,18 +7,18 @@
 // a code cache is code, so it must not sit where anyone else could plant one. A new build has
 // another digest, so a cache is never applied to a bundle it was not made from (V8 checks as well).
 
-import fs from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { nativeCacheRoot, writeIntoPlace } from './native-cache-dir.js';
 
 /** Where the local cache of the bundle with this sha256 is kept. */
 export function localCacheFile(bundleDigest: string, name: string, root: string = nativeCacheRoot()): string {
-  return path.join(root, bundleDigest.slice(0, 16), name);
+  return join(root, bundleDigest.slice(0, 16), name);
 }
 
 export function readLocalCache(file: string): Buffer | undefined {
   try {
-    return fs.readFileSync(file);
+    return readFileSync(file);
   } catch {
     return undefined;
   }

@@ -2,8 +2,8 @@
 // process exits and nothing lands in containerd's working directory (often C:\Windows\System32).
 // A log that cannot be opened never breaks the verb: the call goes on without a log.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type pinoType from 'pino';
 import type { LogLevel, LogSettings } from './cni/netconf.js';
 
@@ -52,25 +52,25 @@ function isLevel(v: string | undefined): v is LogLevel {
 export function rotateIfNeeded(file: string, maxBytes: number, maxFiles: number): void {
   let size: number;
   try {
-    size = fs.statSync(file).size;
+    size = statSync(file).size;
   } catch {
     return;
   }
   if (size <= maxBytes) return;
   for (let i = maxFiles - 1; i >= 1; i--) {
     try {
-      fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      renameSync(`${file}.${i}`, `${file}.${i + 1}`);
     } catch {
       // that generation does not exist yet
     }
   }
   try {
-    fs.unlinkSync(`${file}.${maxFiles}`);
+    unlinkSync(`${file}.${maxFiles}`);
   } catch {
     // nothing to drop
   }
   try {
-    fs.renameSync(file, `${file}.1`);
+    renameSync(file, `${file}.1`);
   } catch {
     // another process rotated it first
   }
@@ -78,7 +78,7 @@ export function rotateIfNeeded(file: string, maxBytes: number, maxFiles: number)
 
 export function openLogger(target: LogTarget, bindings: Record<string, unknown>): Logger {
   try {
-    fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    mkdirSync(dirname(target.file), { recursive: true });
     rotateIfNeeded(target.file, target.maxBytes, target.maxFiles);
     const p = pino();
     const dest = p.destination({ dest: target.file, sync: true, append: true });

@@ -3,8 +3,8 @@
 // plugin runs as SYSTEM, and code in a folder anyone can write could be planted. Its own module so
 // the launcher can find the folder without loading ffi-rs.
 
-import fs from 'node:fs';
-import path from 'node:path';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Folder, beside the executable, under which embedded addons are extracted. */
 export const NATIVE_CACHE_DIR = '.native-cache';
@@ -12,7 +12,7 @@ export const NATIVE_CACHE_DIR = '.native-cache';
 /** `$CNI_NATIVE_CACHE` if set, else `.native-cache` in the folder of the executable. Never a temp folder. */
 export function nativeCacheRoot(env: NodeJS.ProcessEnv = process.env, execPath: string = process.execPath): string {
   const override = env.CNI_NATIVE_CACHE;
-  return override !== undefined && override !== '' ? override : path.join(path.dirname(execPath), NATIVE_CACHE_DIR);
+  return override !== undefined && override !== '' ? override : join(dirname(execPath), NATIVE_CACHE_DIR);
 }
 
 /**
@@ -23,12 +23,12 @@ export function nativeCacheRoot(env: NodeJS.ProcessEnv = process.env, execPath: 
 export function writeIntoPlace(file: string, data: Uint8Array, mode: number): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, data, { flag: 'wx', mode });
-    fs.renameSync(tmp, file);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, data, { flag: 'wx', mode });
+    renameSync(tmp, file);
   } catch (err) {
     try {
-      fs.unlinkSync(tmp);
+      unlinkSync(tmp);
     } catch {
       // Never created, or already renamed: nothing to clean up.
     }

@@ -12,8 +12,8 @@
 // Nothing here does work at import time: loading ffi-rs costs milliseconds and most CNI calls on
 // Linux never need it, so callers ask for it with loadFfi() at the moment they make a foreign call.
 
-import fs from 'node:fs';
-import path from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { nativeCacheRoot, writeIntoPlace } from './native-cache-dir.js';
 import { sha256Hex } from './sha256.js';
 
@@ -71,8 +71,8 @@ export function loadEmbeddedAddon(assetName: string, sea: SeaAssets, digest?: st
  * mapped by another process and cannot be replaced), the winner's file is accepted once it verifies.
  */
 export function extractAddon(bytes: Uint8Array, name: string, root: string, digest: string = sha256Hex(bytes)): string {
-  const dir = path.join(root, digest.slice(0, 16));
-  const file = path.join(dir, name);
+  const dir = join(root, digest.slice(0, 16));
+  const file = join(dir, name);
   const verified = (): boolean => fileHolds(file, bytes);
   if (verified()) return file;
 
@@ -100,15 +100,15 @@ const COMPARE_CHUNK = 64 * 1024;
 export function fileHolds(file: string, bytes: Uint8Array): boolean {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openSync(file, 'r');
   } catch {
     return false;
   }
   try {
-    if (fs.fstatSync(fd).size !== bytes.byteLength) return false;
+    if (fstatSync(fd).size !== bytes.byteLength) return false;
     const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(COMPARE_CHUNK, bytes.byteLength)));
     for (let at = 0; at < bytes.byteLength; ) {
-      const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, bytes.byteLength - at), at);
+      const n = readSync(fd, chunk, 0, Math.min(chunk.length, bytes.byteLength - at), at);
       if (n <= 0 || Buffer.compare(chunk.subarray(0, n), bytes.subarray(at, at + n)) !== 0) return false;
       at += n;
     }
@@ -116,7 +116,7 @@ export function fileHolds(file: string, bytes: Uint8Array): boolean {
   } catch {
     return false;
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 

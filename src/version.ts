@@ -4,8 +4,8 @@
 // packaged binary never reads a file for it: there is no package.json beside an installed plugin.
 // Under vitest or plain node the identifier is not defined and package.json is read instead.
 
-import fs from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 declare const __HNSBRIDGE_VERSION__: string | undefined;
 
@@ -14,8 +14,8 @@ export const PLUGIN_VERSION: string =
 
 function packageJsonVersion(): string {
   // A file read rather than require('../package.json'), so a bundle never embeds package.json.
-  const file = path.join(__dirname, '..', 'package.json');
-  const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown };
+  const file = join(__dirname, '..', 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
   if (typeof pkg.version !== 'string') throw new Error(`${file} has no "version"`);
   return pkg.version;
 }

@@ -7,7 +7,7 @@
 // Every address is parsed here, so a placeholder or typo fails ADD with the field named and no HNS call.
 
 import { ipFamilyOf } from '../ip-text.js';
-import * as path from 'node:path';
+import { posix, win32 } from 'node:path';
 import type { CniEnv } from '../cni/env.js';
 import type { ParsedNetConf } from '../cni/netconf.js';
 import { isAbsolutePathFor } from '../cni/netconf.js';
@@ -168,7 +168,7 @@ export function parseBridgeConfig(conf: ParsedNetConf, env: CniEnv, platform: No
   r.accept('args', 'runtimeConfig');
 
   if (!ipam || !problems.empty) return undefined; // the problems say why
-  const pathMod = platform === 'win32' ? path.win32 : path.posix;
+  const pathMod = platform === 'win32' ? win32 : posix;
   const cfg: BridgeConfig = {
     network: conf.base.name,
     cniVersion: conf.base.cniVersion,

@@ -3,24 +3,24 @@
 // overlap while different pods run in parallel. Stripes keep the number of lock files fixed: a lock
 // file per container could not be deleted safely while another process might be waiting on it.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, posix, win32 } from 'node:path';
 import { FileLock } from '../ipam/lock.js';
 import { containerLockStripe } from './naming.js';
 
 export const CONTAINER_LOCK_STRIPES = 256;
 
 function lockDir(stateDir: string, network: string, platform: NodeJS.Platform): string {
-  const dir = (platform === 'win32' ? path.win32 : path.posix).join(stateDir, network);
-  fs.mkdirSync(dir, { recursive: true });
+  const dir = (platform === 'win32' ? win32 : posix).join(stateDir, network);
+  mkdirSync(dir, { recursive: true });
   return dir;
 }
 
 export function networkLock(stateDir: string, network: string, platform: NodeJS.Platform): FileLock {
-  return new FileLock(path.join(lockDir(stateDir, network, platform), 'network.lock'), { platform });
+  return new FileLock(join(lockDir(stateDir, network, platform), 'network.lock'), { platform });
 }
 
 export function containerLock(stateDir: string, network: string, containerId: string, ifname: string, platform: NodeJS.Platform): FileLock {
   const stripe = containerLockStripe(containerId, ifname, CONTAINER_LOCK_STRIPES);
-  return new FileLock(path.join(lockDir(stateDir, network, platform), `container-${String(stripe).padStart(3, '0')}.lock`), { platform });
+  return new FileLock(join(lockDir(stateDir, network, platform), `container-${String(stripe).padStart(3, '0')}.lock`), { platform });
 }

@@ -2,7 +2,7 @@
 // address in every range set. Code 50 when ADD cannot work; 51 when, on top of that, pods already
 // running may have lost connectivity (their network or its adapter is gone).
 
-import * as os from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { HnsUnavailableError } from '../hns/api.js';
 import type { HostComputeNetwork } from '../hns/schema.js';
@@ -16,7 +16,7 @@ function notReady(code: number, msg: string, details?: string): never {
 }
 
 /** The host's adapter names on Windows (with HNS's "vEthernet (<name>)" host vNIC counted as the adapter). */
-export function windowsAdapterPresent(name: string, interfaces: Record<string, unknown> = os.networkInterfaces()): boolean {
+export function windowsAdapterPresent(name: string, interfaces: Record<string, unknown> = networkInterfaces()): boolean {
   const want = name.toLowerCase();
   return Object.keys(interfaces).some((k) => k.toLowerCase() === want || k.toLowerCase() === `vethernet (${want})`);
 }
@@ -47,7 +47,7 @@ export async function status(ctx: BridgeContext): Promise<void> {
   }
   // Once the network exists HNS has bound the adapter; before that, ADD would fail to create it.
   if (cfg.adapter && !fitting) {
-    const interfaces = ctx.platform === 'win32' ? os.networkInterfaces() : undefined;
+    const interfaces = ctx.platform === 'win32' ? networkInterfaces() : undefined;
     const adapters = interfaces ? Object.keys(interfaces) : await ctx.hns.hostAdapters();
     const present = adapters === undefined || (interfaces ? windowsAdapterPresent(cfg.adapter, interfaces) : adapters.some((a) => a.toLowerCase() === cfg.adapter?.toLowerCase()));
     if (!present) notReady(ErrorCode.PluginNotAvailable, `hnsbridge is not ready: host adapter "${cfg.adapter}" does not exist`, `adapters: ${(adapters ?? []).join(', ') || 'none'}`);

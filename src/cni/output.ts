@@ -1,7 +1,7 @@
 // stdout carries exactly one JSON document per invocation. fs.writeSync(1) is used because stream
 // writes to a pipe fail under Wine and may be cut short by process.exit.
 
-import * as fs from 'node:fs';
+import { writeSync } from 'node:fs';
 import { CniError } from './errors.js';
 
 export function writeStdout(doc: unknown): void {
@@ -10,7 +10,7 @@ export function writeStdout(doc: unknown): void {
   let off = 0;
   while (off < buf.length) {
     try {
-      off += fs.writeSync(1, buf, off, buf.length - off);
+      off += writeSync(1, buf, off, buf.length - off);
     } catch (e) {
       // A non-blocking pipe can be briefly full; anything else means nobody is reading.
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;

@@ -1,7 +1,7 @@
 // Turns the bytes containerd wrote to stdin into a JSON value. Read once with fs.readFileSync(0):
 // stream-based stdin breaks on pipes under Wine, and a CNI plugin reads one document anyway.
 
-import * as fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { CniError, ErrorCode } from './errors.js';
 
 /** Upper bound for a network config. Real ones are a few KiB; anything this large is a mistake. */
@@ -9,7 +9,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function readStdin(): Buffer {
   try {
-    return fs.readFileSync(0);
+    return readFileSync(0);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     // No stdin at all (closed, or a terminal in some environments) reads as empty.

@@ -2,8 +2,8 @@
 // read, decoded strictly, with encoding and syntax problems reported as findings (line and column
 // for JSON errors). Also: which file in a conf_dir is hnsbridge's.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { MAX_CONFIG_BYTES } from '../cni/stdin.js';
 import type { Finding } from './check-config.js';
 import { PLUGIN_TYPE } from '../cni/netconf.js';
@@ -60,7 +60,7 @@ export function parseConfigBytes(bytes: Buffer): ReadConfig {
 export function readConfigFile(file: string): ReadConfig {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read it: ${(e as Error).message}`;
@@ -71,12 +71,11 @@ export function readConfigFile(file: string): ReadConfig {
 
 /** The config files of a directory in the order containerd considers them (by name, byte order). */
 export function configFilesIn(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && (CONFIG_EXTENSIONS as readonly string[]).includes(path.extname(d.name).toLowerCase()))
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile() && (CONFIG_EXTENSIONS as readonly string[]).includes(extname(d.name).toLowerCase()))
     .map((d) => d.name)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((n) => path.join(dir, n));
+    .map((n) => join(dir, n));
 }
 
 /** The first config file in `dir` that parses and has an hnsbridge plugin, or undefined. */

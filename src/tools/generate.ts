@@ -4,8 +4,8 @@
 // scripts/install.ps1 calls it; each flag below has the PowerShell parameter that feeds it (a unit
 // test holds the script and this table together).
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type OptionSpec, type ParsedArgs, helpText, parseArgs } from './args.js';
 import { type CheckedNetwork, type Finding, checkConfigDocument } from './check-config.js';
 import { Exit, ToolError, UsageError } from './errors.js';
@@ -167,12 +167,12 @@ export function formatJson(v: unknown, indent = '', width = 100): string {
 
 /** Write-then-rename in the target directory, so a reader never sees half a file. */
 function writeAtomically(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, text, { encoding: 'utf8' });
-    fs.renameSync(tmp, file);
+    writeFileSync(tmp, text, { encoding: 'utf8' });
+    renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw new ToolError(`cannot write ${file}: ${(e as Error).message}`);
   }
 }

@@ -2,14 +2,14 @@
 // stream writes on pipes break under Wine, and a process that exits right after writing must not
 // lose buffered output).
 
-import * as fs from 'node:fs';
+import { writeSync } from 'node:fs';
 
 function writeAll(fd: number, text: string): void {
   const buf = Buffer.from(text, 'utf8');
   let off = 0;
   while (off < buf.length) {
     try {
-      off += fs.writeSync(fd, buf, off);
+      off += writeSync(fd, buf, off);
     } catch (e) {
       // A non-blocking pipe that is full: try again; anything else (a closed pipe) ends the output.
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;

@@ -3,8 +3,8 @@
 // For looking only, the IPAM store is wrapped read-only: a bug in a tool can then not change a
 // reservation, and looking at a network that has no store yet does not create one.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { backendName } from '../bridge/backend.js';
 import type { BridgeConfig } from '../bridge/config.js';
 import { type BridgeContext, openContext } from '../bridge/context.js';
@@ -33,7 +33,7 @@ export function loadNodeConfig(configOpt: string | undefined, platform: NodeJS.P
   const where = configOpt ?? defaultConfDir(platform);
   let isDir: boolean;
   try {
-    isDir = fs.statSync(where).isDirectory();
+    isDir = statSync(where).isDirectory();
   } catch {
     throw new ToolError(`${where} does not exist`, configOpt === undefined ? 'name the conflist with --config <file>' : undefined);
   }
@@ -53,7 +53,7 @@ export class ReadOnlyStore implements Store {
 
   withLock<T>(fn: () => Promise<T>): Promise<T> {
     // No directory means no reservation; taking the lock would create it.
-    if (!fs.existsSync(this.inner.dir)) return fn();
+    if (!existsSync(this.inner.dir)) return fn();
     return this.inner.withLock(fn);
   }
 
@@ -79,7 +79,7 @@ export class ReadOnlyStore implements Store {
 }
 
 export function storeDir(cfg: BridgeConfig): string {
-  return path.join(cfg.ipam.dataDir, cfg.network);
+  return join(cfg.ipam.dataDir, cfg.network);
 }
 
 /**

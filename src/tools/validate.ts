@@ -1,7 +1,7 @@
 // `hnsbridge validate`: checks config files offline, with ADD's own validation (check-config.ts),
 // and prints every problem with its path and a hint. Never touches HNS or the IPAM store.
 
-import * as fs from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { type OptionSpec, parseArgs, helpText } from './args.js';
 import { type CheckResult, type Finding, checkConfigDocument } from './check-config.js';
 import { configFilesIn, parseConfigBytes, readConfigFile } from './config-file.js';
@@ -49,7 +49,7 @@ export function validateFile(file: string, platform: NodeJS.Platform, strict: bo
 
 function readStdinBytes(): Buffer {
   try {
-    return fs.readFileSync(0);
+    return readFileSync(0);
   } catch {
     return Buffer.alloc(0);
   }
@@ -62,7 +62,7 @@ function expand(paths: readonly string[]): { files: string[]; emptyDirs: string[
   for (const p of paths) {
     let dir = false;
     try {
-      dir = p !== '-' && fs.statSync(p).isDirectory();
+      dir = p !== '-' && statSync(p).isDirectory();
     } catch {
       // not there: validateFile reports it
     }
