@@ -4,6 +4,7 @@
 // Nothing else happens at import time: start-up cost is paid on every pod verb.
 
 import { runCni, type SkelIo } from './cni/skel.js';
+import { writeAll } from './fd-write.js';
 import { usageText } from './cni/usage.js';
 import type { StartupInfo } from './launcher.js';
 import { PLUGIN_VERSION } from './version.js';
@@ -13,11 +14,11 @@ const loadBridgePlugin = async () => (await import('./bridge/plugin.js')).bridge
 async function main(argv: string[], startup: StartupInfo): Promise<number> {
   const first = argv[0];
   if (first === '--version' || first === '-v') {
-    process.stderr.write(`${usageText(PLUGIN_VERSION)}\n${buildLine(startup)}\n`);
+    writeAll(2, `${usageText(PLUGIN_VERSION)}\n${buildLine(startup)}\n`);
     return 0;
   }
   if (first === '--help' || first === '-h' || first === 'help') {
-    process.stderr.write(usageText(PLUGIN_VERSION));
+    writeAll(2, usageText(PLUGIN_VERSION));
     return 0;
   }
   if (first !== undefined && !first.startsWith('-')) {
@@ -25,7 +26,7 @@ async function main(argv: string[], startup: StartupInfo): Promise<number> {
     return runTool(first, argv.slice(1));
   }
   if (!process.env.CNI_COMMAND) {
-    process.stderr.write(usageText(PLUGIN_VERSION));
+    writeAll(2, usageText(PLUGIN_VERSION));
     return 0;
   }
   return runCni(loadBridgePlugin);
@@ -48,7 +49,7 @@ export function run(argv: string[], startup: StartupInfo): void {
     (code) => process.exit(code),
     (e: unknown) => {
       // Only reachable through a bug in the tool layer: runCni never throws.
-      process.stderr.write(`hnsbridge: fatal: ${e instanceof Error ? e.message : String(e)}\n`);
+      writeAll(2, `hnsbridge: fatal: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exit(1);
     },
   );

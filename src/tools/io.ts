@@ -2,20 +2,7 @@
 // stream writes on pipes break under Wine, and a process that exits right after writing must not
 // lose buffered output).
 
-import { writeSync } from 'node:fs';
-
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off);
-    } catch (e) {
-      // A non-blocking pipe that is full: try again; anything else (a closed pipe) ends the output.
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-    }
-  }
-}
+import { writeAll } from '../fd-write.js';
 
 export function out(text: string): void {
   writeAll(1, text.endsWith('\n') ? text : `${text}\n`);
