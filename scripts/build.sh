@@ -17,6 +17,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NODE_V=22.22.2   # base binaries AND blob generator: a blob from another Node version segfaults
+# V8 flags of both executables (the SEA's execArgv), and of the warm-up run that makes their code
+# caches: V8 accepts a cache only under the flags it was made with. --no-sparkplug: a pod verb lives
+# ~50 ms, and Sparkplug spent ~10% of an ADD's instructions compiling baseline code it barely ran.
+# The price: Node's own modules loaded after start-up are compiled without their built-in cache (an
+# FFI ADD loads four). README, Performance, has the measurements.
+V8_FLAGS=(--no-sparkplug)
+V8_FLAGS_JSON=$(printf '"%s",' "${V8_FLAGS[@]}")   # plain tokens: no quoting needed
+V8_FLAGS_JSON="[${V8_FLAGS_JSON%,}]"
 FUSE=NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
 CACHE=.cache
 FFI_V=$(node -p "require('ffi-rs/package.json').version")
@@ -93,14 +101,14 @@ for b in app app-ffi; do sha256sum "build/$b.cjs" | cut -c1-64 >"build/$b.cjs.sh
 # (without one that cache covers less; the executables work either way).
 warm_cache() { # warm_cache NAME BACKEND: build/NAME.cjs → build/NAME.cache
   local key
-  key=$( { echo "$NODE_V $2"; sha256sum "build/$1.cjs" build/launcher.cjs scripts/warm-cache.mjs conf/hnsbridge.conflist; } | sha256sum | cut -c1-64)
+  key=$( { echo "$NODE_V $2 ${V8_FLAGS[*]}"; sha256sum "build/$1.cjs" build/launcher.cjs scripts/warm-cache.mjs conf/hnsbridge.conflist; } | sha256sum | cut -c1-64)
   if [ -f "build/$1.cache" ] && [ "$(cat "build/$1.cache.key" 2>/dev/null)" = "$key" ]; then
     say "build/$1.cache is up to date"
     return 0
   fi
   if [ "$2" = ffi ] && command -v gcc >/dev/null; then STAND_IN_TARGETS=linux bash scripts/build-stand-in.sh; fi
   say "warm-up run of build/$1.cjs ($2 backend) for its code cache"
-  "$GEN" scripts/warm-cache.mjs "build/$1.cjs" "build/$1.cache" "$2" | sed 's/^/                /'
+  "$GEN" "${V8_FLAGS[@]}" scripts/warm-cache.mjs "build/$1.cjs" "build/$1.cache" "$2" | sed 's/^/                /'
   echo "$key" >"build/$1.cache.key"
 }
 warm_cache app-ffi ffi
@@ -116,8 +124,8 @@ sea_target() {
   # under Wine), so the Windows one makes its own on the node (src/local-code-cache.ts).
   local caches=''
   [ "$p" = linux ] && caches='"hnsbridge.cache":"build/app.cache","hnsbridge-ffi.cache":"build/app-ffi.cache",'
-  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs","hnsbridge.sha256":"build/app.cjs.sha256","hnsbridge-ffi.sha256":"build/app-ffi.cjs.sha256",%s"%s":"%s"}}\n' \
-    "$blob" "$caches" "$(basename "$addon")" "$addon" >"$config"
+  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"execArgv":%s,"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs","hnsbridge.sha256":"build/app.cjs.sha256","hnsbridge-ffi.sha256":"build/app-ffi.cjs.sha256",%s"%s":"%s"}}\n' \
+    "$blob" "$V8_FLAGS_JSON" "$caches" "$(basename "$addon")" "$addon" >"$config"
 
   # Up to date when the bundle, addon, config and base are what the last injection used and the
   # output is the file it wrote. Hashing the small inputs costs ~10 ms; the base is taken by
