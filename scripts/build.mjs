@@ -148,7 +148,9 @@ async function bundle(entryFile, outName, plugins) {
     target: 'node22',
     charset: 'ascii', // the launcher decodes the bundle as latin1, which is exact only for ASCII
     minify: false,
-    keepNames: true, // error classes and stack traces keep their names in logs
+    // No keepNames: it wraps every function in __name(), an Object.defineProperty call each time the
+    // function is created (~600 sites), to guard names against minification, which is off. Error
+    // classes set their own `name`, and esbuild renames an identifier only on a collision.
     sourcemap: false,
     legalComments: 'none',
     define: { __HNSBRIDGE_VERSION__: JSON.stringify(version) },
