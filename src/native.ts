@@ -73,13 +73,12 @@ export function loadEmbeddedAddon(assetName: string, sea: SeaAssets, digest?: st
 export function extractAddon(bytes: Uint8Array, name: string, root: string, digest: string = sha256Hex(bytes)): string {
   const dir = join(root, digest.slice(0, 16));
   const file = join(dir, name);
-  const verified = (): boolean => fileHolds(file, bytes);
-  if (verified()) return file;
+  if (fileHolds(file, bytes)) return file;
 
   try {
     writeIntoPlace(file, bytes, 0o755);
   } catch (err) {
-    if (!verified()) {
+    if (!fileHolds(file, bytes)) {
       throw new Error(
         `cannot extract the embedded native addon ${name} to ${dir}: ${(err as Error).message}` +
           ' (set CNI_NATIVE_CACHE to a folder only administrators can write)',
