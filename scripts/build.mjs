@@ -75,13 +75,15 @@ function ffiNative() {
  * (each file says why). pino's file logging pulls in node:assert (which also opens stderr as a
  * stream, loading net), node:worker_threads, and its transport module (node:module with Node's ESM
  * loader, thread-stream) at import time, and takes a stack trace in every pino() call; together
- * ~12 ms of every plugin start, for transports, which the plugin never uses.
+ * ~12 ms of every plugin start, for transports, which the plugin never uses. pino also loads node:os
+ * at import for a hostname the plugin's own `base` replaces.
  */
 const SHIMS = [
   { importer: /[\\/]node_modules[\\/]sonic-boom[\\/]/, request: /^(node:)?assert$/, shim: 'assert.cjs' },
   { importer: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]tools\.js$/, request: /^(node:)?worker_threads$/, shim: 'worker-threads.cjs' },
   { importer: /[\\/]node_modules[\\/]pino[\\/](pino|lib[\\/]tools)\.js$/, request: /^\.\/(lib\/)?transport$/, shim: 'pino-transport.cjs' },
   { importer: /[\\/]node_modules[\\/]pino[\\/]pino\.js$/, request: /^\.\/lib\/caller$/, shim: 'pino-caller.cjs' },
+  { importer: /[\\/]node_modules[\\/]pino[\\/]pino\.js$/, request: /^(node:)?os$/, shim: 'pino-os.cjs' },
 ];
 
 /** For app-ffi.cjs: the gRPC backend (and with it @grpc/grpc-js) is left out. */

@@ -2,7 +2,6 @@
 // address in every range set. Code 50 when ADD cannot work; 51 when, on top of that, pods already
 // running may have lost connectivity (their network or its adapter is gone).
 
-import { networkInterfaces } from 'node:os';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { HnsUnavailableError } from '../hns/api.js';
 import type { HostComputeNetwork } from '../hns/schema.js';
@@ -13,6 +12,15 @@ import { networkMismatch } from './network.js';
 
 function notReady(code: number, msg: string, details?: string): never {
   throw new CniError(code, msg, details);
+}
+
+/**
+ * The host's network interfaces, from node:os, which is required here and not imported: every verb
+ * bundles this module, and only STATUS on Windows asks (node:os costs ~0.4 ms to load under the
+ * executable's V8 flags, which leave Node's modules without their code cache).
+ */
+function networkInterfaces(): Record<string, unknown> {
+  return (require('node:os') as typeof import('node:os')).networkInterfaces();
 }
 
 /** The host's adapter names on Windows (with HNS's "vEthernet (<name>)" host vNIC counted as the adapter). */
