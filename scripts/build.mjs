@@ -5,6 +5,8 @@
 //                       the launcher runs when HNS is reached through FFI, i.e. always on Windows
 //   build/launcher.cjs  the executables' main script (src/launcher.ts), which picks one of the two
 //                       and compiles it with the warm code cache made by scripts/warm-cache.mjs
+//   build/app.sea.js, build/app-ffi.sea.js   the two bundles as the executables embed them: inside
+//                       Node's CommonJS wrapper (see CJS_WRAPPER_HEAD below)
 //
 // usage: node scripts/build.mjs [--entry FILE] [--addon TRIPLE=FILE]...
 //   --entry  bundle another entry than src/main.ts (to try the packaging on its own)
@@ -138,7 +140,28 @@ function eagerGrpcChain(metafile, entryPath) {
   return undefined;
 }
 
-async function bundle(entryFile, outName, plugins) {
+/**
+ * What the executables embed of a plugin bundle (build/NAME.sea.js): the bundle inside Node's
+ * CommonJS wrapper, so that the launcher compiles the asset's text as it is (src/launcher.ts says
+ * why; it checks that the text starts with its CJS_WRAPPER_HEAD, the same head as here).
+ */
+const CJS_WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+
+/** Writes `bytes` to `file` unless it already holds them (renamed into place); returns whether it did. */
+function writeIfChanged(file, bytes) {
+  try {
+    if (Buffer.compare(fs.readFileSync(file), bytes) === 0) return false;
+  } catch {
+    // No previous file.
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file);
+  return true;
+}
+
+async function bundle(entryFile, outName, plugins, { sea = false } = {}) {
   const outfile = path.join(root, 'build', outName);
   const result = await esbuild.build({
     absWorkingDir: root,
@@ -162,18 +185,8 @@ async function bundle(entryFile, outName, plugins) {
     logLevel: 'warning',
   });
   const code = result.outputFiles[0].contents;
-  let same = false;
-  try {
-    same = Buffer.compare(fs.readFileSync(outfile), code) === 0;
-  } catch {
-    // No previous bundle.
-  }
-  if (!same) {
-    fs.mkdirSync(path.dirname(outfile), { recursive: true });
-    const tmp = `${outfile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, code);
-    fs.renameSync(tmp, outfile);
-  }
+  const same = !writeIfChanged(outfile, code);
+  if (sea) writeIfChanged(outfile.replace(/\.cjs$/, '.sea.js'), Buffer.concat([Buffer.from(CJS_WRAPPER_HEAD), code, Buffer.from('\n})')]));
   const kb = Math.round(code.length / 1024);
   console.log(`bundle ${path.relative(root, outfile)} (${kb} KiB${same ? ', unchanged' : ''})`);
   return result.metafile;
@@ -181,8 +194,8 @@ async function bundle(entryFile, outName, plugins) {
 
 try {
   const [metafile, ffiMetafile] = await Promise.all([
-    bundle(entry, 'app.cjs', [ffiNative(), startupShims()]),
-    bundle(entry, 'app-ffi.cjs', [ffiNative(), startupShims(), withoutGrpc()]),
+    bundle(entry, 'app.cjs', [ffiNative(), startupShims()], { sea: true }),
+    bundle(entry, 'app-ffi.cjs', [ffiNative(), startupShims(), withoutGrpc()], { sea: true }),
     bundle(path.join(root, 'src', 'launcher.ts'), 'launcher.cjs', []),
   ]);
   const leaked = Object.keys(ffiMetafile.inputs).filter((f) => GRPC.test(f));

@@ -2,8 +2,8 @@
 # npm run build: the plugin as two Node single executable applications (SEA),
 #   dist/hnsbridge      linux-x64
 #   dist/hnsbridge.exe  win-x64
-# Each one's main script is src/launcher.ts; its assets are the plugin bundles (build/app.cjs and
-# build/app-ffi.cjs, the latter without gRPC, the same for both targets), its platform's ffi-rs
+# Each one's main script is src/launcher.ts; its assets are the plugin bundles (build/app.sea.js and
+# build/app-ffi.sea.js, the latter without gRPC, the same for both targets), its platform's ffi-rs
 # addon (extracted at run time by src/native.ts) and, for Linux, a V8 code cache per bundle made
 # by running its verbs (scripts/warm-cache.mjs).
 #
@@ -94,70 +94,92 @@ declare -A OUT=([linux]=dist/hnsbridge [win32]=dist/hnsbridge.exe)
 say "bundle ${BUILD_ENTRY:-src/main.ts}"
 node scripts/build.mjs ${BUILD_ENTRY:+--entry "$BUILD_ENTRY"} \
   --addon "linux-x64-gnu=${ADDON[linux]}" --addon "win32-x64-msvc=${ADDON[win32]}" | sed 's/^/                /'
-# Each bundle's sha256, an asset too: an executable without a built-in cache names the one it makes
-# on the node after it (src/local-code-cache.ts).
-for b in app app-ffi; do sha256sum "build/$b.cjs" | cut -c1-64 >"build/$b.cjs.sha256"; done
+# The executables embed each bundle as build/NAME.sea.js (inside Node's CommonJS wrapper, see
+# src/launcher.ts), and its sha256, with which an executable without a built-in cache names the one
+# it makes on the node (src/local-code-cache.ts).
+for b in app app-ffi; do sha256sum "build/$b.sea.js" | cut -c1-64 >"build/$b.sea.js.sha256"; done
 
 # The warm code caches: each redone only when its bundle or the Node version changed. The FFI
 # warm-up drives the computenetwork stand-in, so that is built first when a C compiler is there
 # (without one that cache covers less; the executables work either way).
-warm_cache() { # warm_cache NAME BACKEND: build/NAME.cjs → build/NAME.cache
+warm_cache() { # warm_cache NAME BACKEND: build/NAME.sea.js → build/NAME.cache
   local key
-  key=$( { echo "$NODE_V $2 ${V8_FLAGS[*]}"; sha256sum "build/$1.cjs" build/launcher.cjs scripts/warm-cache.mjs conf/hnsbridge.conflist; } | sha256sum | cut -c1-64)
+  key=$( { echo "$NODE_V $2 ${V8_FLAGS[*]}"; sha256sum "build/$1.sea.js" build/launcher.cjs scripts/warm-cache.mjs conf/hnsbridge.conflist; } | sha256sum | cut -c1-64)
   if [ -f "build/$1.cache" ] && [ "$(cat "build/$1.cache.key" 2>/dev/null)" = "$key" ]; then
     say "build/$1.cache is up to date"
     return 0
   fi
   if [ "$2" = ffi ] && command -v gcc >/dev/null; then STAND_IN_TARGETS=linux bash scripts/build-stand-in.sh; fi
-  say "warm-up run of build/$1.cjs ($2 backend) for its code cache"
-  "$GEN" "${V8_FLAGS[@]}" scripts/warm-cache.mjs "build/$1.cjs" "build/$1.cache" "$2" | sed 's/^/                /'
+  say "warm-up run of build/$1.sea.js ($2 backend) for its code cache"
+  "$GEN" "${V8_FLAGS[@]}" scripts/warm-cache.mjs "build/$1.sea.js" "build/$1.cache" "$2" | sed 's/^/                /'
   echo "$key" >"build/$1.cache.key"
 }
 warm_cache app-ffi ffi
 warm_cache app mock
 
+# inject PLATFORM CONFIG TMP: the blob of CONFIG, injected into a fresh copy of the base as TMP.
+inject() {
+  local p=$1 config=$2 tmp=$3 log
+  say "${OUT[$p]}: blob (node $NODE_V)"
+  if ! log=$("$GEN" --experimental-sea-config "$config" 2>&1); then
+    echo "$log" >&2
+    return 1
+  fi
+  say "${OUT[$p]}: inject into $(basename "${BASE[$p]}")"
+  rm -f "$tmp"
+  cp "${BASE[$p]}" "$tmp"
+  chmod u+w,+x "$tmp"
+  # postject prints harmless "Can't find string offset for section name" warnings on ELF; keep its
+  # output only for a failure.
+  if ! log=$(node node_modules/postject/dist/cli.js "$tmp" NODE_SEA_BLOB "build/sea-$p.blob" --sentinel-fuse "$FUSE" 2>&1); then
+    echo "$log" >&2
+    return 1
+  fi
+}
+
 # sea_target PLATFORM: blob + injection for one target, skipped when its inputs did not change.
 sea_target() {
   local p=$1
   local out=${OUT[$p]} blob=build/sea-$p.blob config=build/sea-$p.json stamp=build/sea-$p.stamp
-  local addon=${ADDON[$p]} base=${BASE[$p]} key log tmp
+  local addon=${ADDON[$p]} base=${BASE[$p]} key tmp=${OUT[$p]}.tmp rc
   # No useCodeCache: the launcher is 3 KB, and the plugin's own caches are assets (src/launcher.ts).
   # Only the Linux executable carries them: node.exe rejects a cache made by Linux node (checked
-  # under Wine), so the Windows one makes its own on the node (src/local-code-cache.ts).
+  # under Wine), so the Windows one makes its own on the node (src/local-code-cache.ts). They are
+  # embedded framed, padded to an 8-byte boundary (scripts/sea-align.mjs).
   local caches=''
-  [ "$p" = linux ] && caches='"hnsbridge.cache":"build/app.cache","hnsbridge-ffi.cache":"build/app-ffi.cache",'
-  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"execArgv":%s,"assets":{"hnsbridge.cjs":"build/app.cjs","hnsbridge-ffi.cjs":"build/app-ffi.cjs","hnsbridge.sha256":"build/app.cjs.sha256","hnsbridge-ffi.sha256":"build/app-ffi.cjs.sha256",%s"%s":"%s"}}\n' \
+  [ "$p" = linux ] && caches='"hnsbridge.cache":"build/app.cache.sea","hnsbridge-ffi.cache":"build/app-ffi.cache.sea",'
+  printf '{"main":"build/launcher.cjs","output":"%s","disableExperimentalSEAWarning":true,"execArgv":%s,"assets":{"hnsbridge.cjs":"build/app.sea.js","hnsbridge-ffi.cjs":"build/app-ffi.sea.js","hnsbridge.sha256":"build/app.sea.js.sha256","hnsbridge-ffi.sha256":"build/app-ffi.sea.js.sha256",%s"%s":"%s"}}\n' \
     "$blob" "$V8_FLAGS_JSON" "$caches" "$(basename "$addon")" "$addon" >"$config"
 
   # Up to date when the bundle, addon, config and base are what the last injection used and the
   # output is the file it wrote. Hashing the small inputs costs ~10 ms; the base is taken by
   # path, size and mtime (hashing 120 MB is not cheap).
-  key=$( { echo "$NODE_V $base $(stat -c '%s %Y' "$base")"; sha256sum build/launcher.cjs build/app.cjs build/app-ffi.cjs build/app.cache build/app-ffi.cache "$addon" "$config"; } | sha256sum | cut -c1-64)
+  key=$( { echo "$NODE_V $base $(stat -c '%s %Y' "$base")"; sha256sum build/launcher.cjs build/app.sea.js build/app-ffi.sea.js build/app.cache build/app-ffi.cache scripts/sea-align.mjs "$addon" "$config"; } | sha256sum | cut -c1-64)
   if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key $(stat -c '%s %Y' "$out")" ]; then
     say "$out is up to date"
     return 0
   fi
 
-  say "$out: blob (node $NODE_V)"
-  if ! log=$("$GEN" --experimental-sea-config "$config" 2>&1); then
-    echo "$log" >&2
-    return 1
-  fi
-  say "$out: inject into $(basename "$base")"
-  tmp=$out.tmp
-  rm -f "$tmp"
-  cp "$base" "$tmp"
-  chmod u+w,+x "$tmp"
-  # postject prints harmless "Can't find string offset for section name" warnings on ELF; keep its
-  # output only for a failure.
-  if ! log=$(node node_modules/postject/dist/cli.js "$tmp" NODE_SEA_BLOB "$blob" --sentinel-fuse "$FUSE" 2>&1); then
-    echo "$log" >&2
-    return 1
-  fi
   if [ "$p" = linux ]; then
+    node scripts/sea-align.mjs frame build/app.cache build/app.cache.sea
+    node scripts/sea-align.mjs frame build/app-ffi.cache build/app-ffi.cache.sea
+  fi
+  inject "$p" "$config" "$tmp" || return 1
+  if [ "$p" = linux ]; then
+    # The padding kept from the last build fits unless the blob's layout moved; then once more.
+    rc=0
+    node scripts/sea-align.mjs check "$tmp" build/app-ffi.cache.sea build/app.cache.sea || rc=$?
+    if [ "$rc" = 3 ]; then
+      say "$out: new padding for the code caches"
+      inject "$p" "$config" "$tmp" || return 1
+      rc=0
+      node scripts/sea-align.mjs check "$tmp" build/app-ffi.cache.sea build/app.cache.sea || rc=$?
+    fi
+    # Misaligned caches cost speed (V8 copies them), not correctness: say so and go on.
+    [ "$rc" = 0 ] || say "$out: WARNING: the code caches are not 8-byte aligned (sea-align exit $rc)"
     # A blob that does not match its base binary segfaults at start. Only death by a signal counts:
     # an application error is for the tests to report, not a packaging failure.
-    local rc=0
+    rc=0
     echo '{"cniVersion":"1.1.0","name":"build-smoke","type":"hnsbridge"}' | CNI_COMMAND=VERSION "$tmp" >/dev/null 2>&1 || rc=$?
     if [ "$rc" -ge 128 ]; then
       say "$out: the packaged binary died with signal $((rc - 128)) on CNI VERSION"

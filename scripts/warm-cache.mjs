@@ -1,7 +1,7 @@
 // Makes the V8 code cache an executable starts a bundle with (see src/launcher.ts).
 //
 // usage: <node of the SEA's version> scripts/warm-cache.mjs BUNDLE OUT BACKEND...
-//   e.g. build/app-ffi.cjs build/app-ffi.cache ffi    and    build/app.cjs build/app.cache mock
+//   e.g. build/app-ffi.sea.js build/app-ffi.cache ffi    and    build/app.sea.js build/app.cache mock
 //
 // V8 caches only functions that are compiled when the cache is taken. Node's own `useCodeCache`
 // takes it before anything runs, so each start still compiled every function a verb calls. Here the

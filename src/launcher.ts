@@ -12,6 +12,13 @@
 // There are two bundles, each with its own cache: the full one, and one without the gRPC backend
 // (build/app-ffi.cjs) for when HNS is reached through FFI, which is always the case on Windows.
 // Reading and deserializing gRPC's share would cost every FFI start ~4 ms for code it never runs.
+//
+// Both are embedded so that V8 can use them without copying them again (each copy of these
+// half-megabyte blocks is ~120 fresh pages, and page faults are a large part of a start):
+// - the bundle asset is the source already inside its CommonJS wrapper (scripts/build.mjs writes
+//   build/*.sea.js); wrapping it here would make a two-part string that V8 flattens, a copy;
+// - a cache asset is framed so that the cache itself starts 8-byte aligned in the executable's
+//   memory (scripts/sea-align.mjs sets the padding); V8 copies a cache that is not.
 
 import type { SkelIo } from './cni/skel.js';
 import { chosenBackend } from './hns/backend-choice.js';
@@ -48,6 +55,17 @@ export function appFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): AppAs
 /** The script name V8 records. It must be the same when the cache is made and when it is used. */
 const SCRIPT_NAME = 'hnsbridge.cjs';
 
+/** How a bundle asset begins: Node's CommonJS wrapper, put around the bundle by scripts/build.mjs. */
+export const CJS_WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+
+/**
+ * The cache inside a framed cache asset: byte 0 holds the number of padding bytes that follow it,
+ * then comes the cache. The build chooses the padding that puts the cache at an 8-byte boundary.
+ */
+export function unframeCache(framed: Buffer): Buffer {
+  return framed.subarray(1 + (framed[0] ?? 0));
+}
+
 type ModuleFunction = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
 
 export interface CompiledApp {
@@ -58,11 +76,14 @@ export interface CompiledApp {
   createCachedData(): Buffer;
 }
 
-/** Compiles the CommonJS bundle `source` the way Node wraps a module, with `cachedData` if given. */
-export function compileApp(source: string, cachedData: Buffer | undefined): CompiledApp {
+/**
+ * Compiles a bundle asset: a CommonJS bundle inside Node's module wrapper (CJS_WRAPPER_HEAD ... `})`),
+ * with `cachedData` if given.
+ */
+export function compileApp(wrappedSource: string, cachedData: Buffer | undefined): CompiledApp {
+  if (!wrappedSource.startsWith(CJS_WRAPPER_HEAD)) throw new Error('hnsbridge: the embedded bundle is not a wrapped CommonJS module (a broken build)');
   const vm = require('node:vm') as typeof import('node:vm');
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new vm.Script(wrapped, { filename: SCRIPT_NAME, cachedData });
+  const script = new vm.Script(wrappedSource, { filename: SCRIPT_NAME, cachedData });
   return {
     codeCache: cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'accepted',
     createCachedData: () => script.createCachedData(),
@@ -91,7 +112,8 @@ function launch(): void {
   // fastest there is.
   const source = (asset(assets.source) as Buffer).toString('latin1');
   // The build's cache (Linux), else this node's own, made by an earlier ADD (Windows).
-  const builtIn = asset(assets.cache);
+  const framed = asset(assets.cache);
+  const builtIn = framed && unframeCache(framed);
   const digest = builtIn === undefined ? asset(assets.digest)?.toString('latin1').trim() : undefined;
   const file = digest ? localCacheFile(digest, assets.cache) : undefined;
   const app = compileApp(source, builtIn ?? (file ? readLocalCache(file) : undefined));

@@ -58,6 +58,29 @@ describe('dist/hnsbridge', () => {
     expect(elf.subarray(0, 4)).toEqual(Buffer.from('\x7fELF', 'latin1'));
     expect(elf.readUInt16LE(18)).toBe(62); // e_machine EM_X86_64
     expect(elf.includes(FUSE_SET)).toBe(true);
+  });
+
+  test.each([
+    ['the FFI bundle', { HNS_BACKEND: 'ffi' }],
+    ['the full bundle', { HNS_BACKEND: 'mock' }],
+  ])('starts %s with its built-in code cache (V8 accepts it under the executable\'s flags)', (_name, env) => {
+    const r = run(LINUX, { args: ['--version'], env });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('start-up code cache: in use (built in)');
+  });
+
+  test('embeds each code cache once, framed, at an 8-byte boundary (V8 copies a cache that is not aligned)', () => {
+    const elf = fs.readFileSync(LINUX);
+    for (const name of ['app-ffi', 'app']) {
+      const framed = fs.readFileSync(path.join(root, 'build', `${name}.cache.sea`));
+      const cache = fs.readFileSync(path.join(root, 'build', `${name}.cache`));
+      expect(framed.subarray(1 + (framed[0] as number)).equals(cache), name).toBe(true);
+      const probe = cache.subarray(0, 4096);
+      const at = elf.indexOf(probe);
+      expect(at, name).toBeGreaterThan(0);
+      expect(elf.indexOf(probe, at + 1), name).toBe(-1);
+      expect(at % 8, name).toBe(0);
+    }
     expect(fs.statSync(LINUX).mode & 0o111).not.toBe(0);
   });
 
