@@ -2,7 +2,7 @@
 // plain synchronous file calls are used: they are short, they cannot interleave with another
 // holder, and they keep libuv's thread pool free for the lock waiter.
 
-import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { type Ip, formatIp } from './ip.js';
@@ -118,18 +118,22 @@ export class DiskStore implements Store {
 
   async setLastReserved(rangeSet: number, ip: Ip): Promise<void> {
     const name = lastReservedFileName(rangeSet);
-    // Write-then-rename, so a crash never leaves a half-written cursor for the next ADD to trip on.
-    const tmp = `.${name}.${process.pid}.tmp`;
+    // Overwritten in place and cut to length, not written beside and renamed over: on ext4 both a
+    // rename over an existing file and a truncation to zero make the kernel allocate the new data
+    // at once (auto_da_alloc), ~0.2 ms on every ADD against ~0.02 ms this way. The cursor is only
+    // where the next walk starts: one that a crash left half-written reads as another address or
+    // as garbage, and the allocator then starts elsewhere or at the first range (never a wrong
+    // reservation: the reservation files are the truth).
+    const text = Buffer.from(formatIp(ip), 'latin1');
+    let fd: number | undefined;
     try {
-      writeFileSync(join(this.dir, tmp), formatIp(ip), { mode: 0o600 });
-      renameSync(join(this.dir, tmp), join(this.dir, name));
+      fd = openSync(join(this.dir, name), constants.O_WRONLY | constants.O_CREAT, 0o600);
+      writeSync(fd, text, 0, text.length, 0);
+      ftruncateSync(fd, text.length);
     } catch (e) {
-      try {
-        unlinkSync(join(this.dir, tmp));
-      } catch {
-        // Already renamed or never written.
-      }
       throw this.fail('write', name, e);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 }

@@ -36,18 +36,21 @@ describe('DiskStore (host-local layout)', () => {
     expect(statSync(join(dir, '10.0.0.2')).mode & 0o777).toBe(0o600);
   });
 
-  it('last_reserved_ip.N holds the address without a newline, replaced atomically with no leftovers', async () => {
+  it('last_reserved_ip.N holds the address without a newline, overwritten to its exact length with no leftovers', async () => {
     const store = new DiskStore(dir);
     await store.withLock(async () => {
       expect(await store.lastReserved(0)).toBeUndefined();
       await store.setLastReserved(0, ip('10.0.0.2'));
-      await store.setLastReserved(0, ip('10.0.0.3'));
+      await store.setLastReserved(0, ip('10.0.0.254'));
+      expect(await store.lastReserved(0)).toBe('10.0.0.254');
+      await store.setLastReserved(0, ip('10.0.0.3')); // shorter: the tail of .254 must not remain
       await store.setLastReserved(1, ip('fd00::a'));
       expect(await store.lastReserved(0)).toBe('10.0.0.3');
     });
     expect(readFileSync(join(dir, 'last_reserved_ip.0'), 'utf8')).toBe('10.0.0.3');
     expect(readFileSync(join(dir, 'last_reserved_ip.1'), 'utf8')).toBe('fd00::a');
     expect(readdirSync(dir).sort()).toEqual(['last_reserved_ip.0', 'last_reserved_ip.1', 'lock']);
+    expect(statSync(join(dir, 'last_reserved_ip.0')).mode & 0o777).toBe(0o600);
   });
 
   it('list reads reservations only: new and legacy content, nothing else', async () => {
