@@ -18,13 +18,16 @@ cd "$(dirname "$0")/.."
 
 NODE_V=22.22.2   # base binaries AND blob generator: a blob from another Node version segfaults
 # V8 flags of both executables (the SEA's execArgv), and of the warm-up run that makes their code
-# caches: V8 accepts a cache only under the flags it was made with. --no-sparkplug: a pod verb lives
-# ~50 ms, and Sparkplug spent ~10% of an ADD's instructions compiling baseline code it barely ran.
-# --min-semi-space-size=2 (MB): a young generation that starts at 2 MB instead of 1 spares an ADD
-# one of its two collections, at no cost in peak memory. The price of any flag: Node's own modules
-# loaded after start-up are compiled without their built-in cache (an FFI ADD loads four).
-# README, Performance, has the measurements.
-V8_FLAGS=(--no-sparkplug --min-semi-space-size=2)
+# caches: V8 accepts a cache only under the flags it was made with. --jitless: no code is compiled
+# to machine code at run time, V8's interpreter runs everything. A pod verb lives ~50 ms: Sparkplug
+# spent ~10% of an ADD's instructions compiling baseline code it barely ran, and the executable
+# memory the compilers need costs system calls; without them an ADD is ~1 ms faster. It also means
+# no writable-and-executable memory in a process that runs as SYSTEM, and no WebAssembly, which
+# nothing here uses. --min-semi-space-size=2 (MB): a young generation that starts at 2 MB instead
+# of 1 spares an ADD one of its two collections, at no cost in peak memory. The price of any flag:
+# Node's own modules loaded after start-up are compiled without their built-in cache (an FFI ADD
+# loads three). README, Performance, has the measurements.
+V8_FLAGS=(--jitless --min-semi-space-size=2)
 V8_FLAGS_JSON=$(printf '"%s",' "${V8_FLAGS[@]}")   # plain tokens: no quoting needed
 V8_FLAGS_JSON="[${V8_FLAGS_JSON%,}]"
 FUSE=NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
