@@ -91,8 +91,8 @@ export function openLogger(target: LogTarget, bindings: Record<string, unknown>)
 /**
  * pino's `timestamp` option: `,"time":"2026-11-22T20:04:05.448Z"`, what pino's own
  * `stdTimeFunctions.isoTime` writes. Its Date#toISOString costs ~0.25 ms on its first call in a
- * process (V8 sets up its date formatting then), and every pod verb logs; reading the UTC fields
- * does not.
+ * process (V8 sets up its time zone support then, reading /etc/localtime), and every pod verb logs;
+ * reading the UTC fields does not.
  */
 export function isoTimestamp(): string {
   return `,"time":"${isoUtc(Date.now())}"`;
