@@ -23,11 +23,12 @@ NODE_V=22.22.2   # base binaries AND blob generator: a blob from another Node ve
 # spent ~10% of an ADD's instructions compiling baseline code it barely ran, and the executable
 # memory the compilers need costs system calls; without them an ADD is ~1 ms faster. It also means
 # no writable-and-executable memory in a process that runs as SYSTEM, and no WebAssembly, which
-# nothing here uses. --min-semi-space-size=2 (MB): a young generation that starts at 2 MB instead
+# nothing here uses; --no-expose-wasm says so, else V8 warns on stderr at every start that it
+# turned WebAssembly off. --min-semi-space-size=2 (MB): a young generation that starts at 2 MB instead
 # of 1 spares an ADD one of its two collections, at no cost in peak memory. The price of any flag:
 # Node's own modules loaded after start-up are compiled without their built-in cache (an FFI ADD
 # loads three). README, Performance, has the measurements.
-V8_FLAGS=(--jitless --min-semi-space-size=2)
+V8_FLAGS=(--jitless --no-expose-wasm --min-semi-space-size=2)
 V8_FLAGS_JSON=$(printf '"%s",' "${V8_FLAGS[@]}")   # plain tokens: no quoting needed
 V8_FLAGS_JSON="[${V8_FLAGS_JSON%,}]"
 FUSE=NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2

@@ -69,6 +69,16 @@ describe('dist/hnsbridge', () => {
     expect(r.stderr).toContain('start-up code cache: in use (built in)');
   });
 
+  test.each([
+    ['the FFI bundle', { HNS_BACKEND: 'ffi' }],
+    ['the full bundle', { HNS_BACKEND: 'mock' }],
+  ])('writes nothing to stderr on a CNI call through %s (no start-up warning of Node or V8 under its flags)', (_name, env) => {
+    const r = run(LINUX, { env: { ...env, CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.1.0","name":"quiet","type":"hnsbridge"}' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: '1.1.0' });
+    expect(r.stderr).toBe('');
+  });
+
   test('embeds each code cache once, framed, at an 8-byte boundary (V8 copies a cache that is not aligned)', () => {
     const elf = fs.readFileSync(LINUX);
     for (const name of ['app-ffi', 'app']) {
