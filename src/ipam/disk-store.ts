@@ -32,14 +32,26 @@ function errnoOf(e: unknown): string | undefined {
 export class DiskStore implements Store {
   /** `<dataDir>/<network>` */
   readonly dir: string;
+  /** `dir` as path.join normalizes it, with the separator: the start of every file's path here. */
+  private readonly prefix: string;
   private readonly platform: NodeJS.Platform;
   private readonly lock: FileLock;
 
   constructor(dir: string, opts: DiskStoreOptions = {}) {
     this.dir = dir;
+    this.prefix = join(dir, '_').slice(0, -1);
     this.platform = opts.platform ?? process.platform;
     const lockOpts = opts.loadFfi ? { loadFfi: opts.loadFfi } : {};
     this.lock = new FileLock(join(dir, LOCK_FILE), lockOpts);
+  }
+
+  /**
+   * The path of the store's file `name`: the same as join(dir, name) for a plain file name, which
+   * every name here is (reservation names from the directory listing or made by store.ts). ADD
+   * lists the whole store, and join's normalizing cost ~5 us a file, a third of the per-file cost.
+   */
+  private file(name: string): string {
+    return this.prefix + name;
   }
 
   private fail(what: string, file: string, e: unknown): CniError {
@@ -69,7 +81,7 @@ export class DiskStore implements Store {
       if (ip === undefined) continue;
       let content: string;
       try {
-        content = readFileSync(join(this.dir, name), 'utf8');
+        content = readFileSync(this.file(name), 'utf8');
       } catch (e) {
         // A directory or an unreadable file with an address for a name is not a reservation we can use.
         if (['ENOENT', 'EISDIR', 'EACCES', 'EPERM'].includes(errnoOf(e) ?? '')) continue;
@@ -84,12 +96,12 @@ export class DiskStore implements Store {
     const name = reservationFileName(ip, this.platform);
     try {
       // Exclusive create: the file's existence is the reservation.
-      writeFileSync(join(this.dir, name), formatOwner(owner), { flag: 'wx', mode: 0o600 });
+      writeFileSync(this.file(name), formatOwner(owner), { flag: 'wx', mode: 0o600 });
       return true;
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') return false;
       try {
-        unlinkSync(join(this.dir, name));
+        unlinkSync(this.file(name));
       } catch {
         // Nothing was created, or it cannot be removed either; the original error is what matters.
       }
@@ -100,7 +112,7 @@ export class DiskStore implements Store {
   async remove(ip: Ip): Promise<void> {
     const name = reservationFileName(ip, this.platform);
     try {
-      unlinkSync(join(this.dir, name));
+      unlinkSync(this.file(name));
     } catch (e) {
       if (errnoOf(e) !== 'ENOENT') throw this.fail('release', name, e);
     }
@@ -109,7 +121,7 @@ export class DiskStore implements Store {
   async lastReserved(rangeSet: number): Promise<string | undefined> {
     const name = lastReservedFileName(rangeSet);
     try {
-      return readFileSync(join(this.dir, name), 'utf8');
+      return readFileSync(this.file(name), 'utf8');
     } catch (e) {
       if (errnoOf(e) === 'ENOENT') return undefined;
       throw this.fail('read', name, e);
@@ -127,7 +139,7 @@ export class DiskStore implements Store {
     const text = Buffer.from(formatIp(ip), 'latin1');
     let fd: number | undefined;
     try {
-      fd = openSync(join(this.dir, name), constants.O_WRONLY | constants.O_CREAT, 0o600);
+      fd = openSync(this.file(name), constants.O_WRONLY | constants.O_CREAT, 0o600);
       writeSync(fd, text, 0, text.length, 0);
       ftruncateSync(fd, text.length);
     } catch (e) {

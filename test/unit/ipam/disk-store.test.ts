@@ -36,6 +36,19 @@ describe('DiskStore (host-local layout)', () => {
     expect(statSync(join(dir, '10.0.0.2')).mode & 0o777).toBe(0o600);
   });
 
+  it.each([
+    ['10.0.0.2', 'linux'],
+    ['fd00::5', 'linux'],
+    ['fd00__5', 'win32'],
+  ] as const)('writes %s where path.join puts it (%s)', async (name, platform) => {
+    const store = new DiskStore(`${t.dir}//net1/`, { platform }); // a path that path.join normalizes
+    await store.withLock(async () => {
+      expect(await store.reserve(ip(name.replaceAll('_', ':')), owner)).toBe(true);
+    });
+    expect(readFileSync(join(dir, name), 'utf8')).toBe('c1\r\neth0');
+    expect(readdirSync(dir).sort()).toEqual([name, 'lock']);
+  });
+
   it('last_reserved_ip.N holds the address without a newline, overwritten to its exact length with no leftovers', async () => {
     const store = new DiskStore(dir);
     await store.withLock(async () => {
