@@ -6,7 +6,7 @@
 //   build/launcher.cjs  the executables' main script (src/launcher.ts), which picks one of the two
 //                       and compiles it with the warm code cache made by scripts/warm-cache.mjs
 //   build/app.sea.js, build/app-ffi.sea.js   the two bundles as the executables embed them: inside
-//                       Node's CommonJS wrapper (see CJS_WRAPPER_HEAD below)
+//                       Node's CommonJS wrapper (the launcher's CJS_WRAPPER_HEAD; see seaHead below)
 //
 // usage: node scripts/build.mjs [--entry FILE] [--addon TRIPLE=FILE]...
 //   --entry  bundle another entry than src/main.ts (to try the packaging on its own)
@@ -19,6 +19,7 @@
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -140,13 +141,6 @@ function eagerGrpcChain(metafile, entryPath) {
   return undefined;
 }
 
-/**
- * What the executables embed of a plugin bundle (build/NAME.sea.js): the bundle inside Node's
- * CommonJS wrapper, so that the launcher compiles the asset's text as it is (src/launcher.ts says
- * why; it checks that the text starts with its CJS_WRAPPER_HEAD, the same head as here).
- */
-const CJS_WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {';
-
 /** Writes `bytes` to `file` unless it already holds them (renamed into place); returns whether it did. */
 function writeIfChanged(file, bytes) {
   try {
@@ -161,7 +155,12 @@ function writeIfChanged(file, bytes) {
   return true;
 }
 
-async function bundle(entryFile, outName, plugins, { sea = false } = {}) {
+/**
+ * With `seaHead`, also writes what the executables embed of the bundle (build/NAME.sea.js): the
+ * bundle inside Node's CommonJS wrapper, which starts with `seaHead`, so that the launcher compiles
+ * the asset's text as it is (src/launcher.ts says why).
+ */
+async function bundle(entryFile, outName, plugins, { seaHead } = {}) {
   const outfile = path.join(root, 'build', outName);
   const result = await esbuild.build({
     absWorkingDir: root,
@@ -186,17 +185,20 @@ async function bundle(entryFile, outName, plugins, { sea = false } = {}) {
   });
   const code = result.outputFiles[0].contents;
   const same = !writeIfChanged(outfile, code);
-  if (sea) writeIfChanged(outfile.replace(/\.cjs$/, '.sea.js'), Buffer.concat([Buffer.from(CJS_WRAPPER_HEAD), code, Buffer.from('\n})')]));
+  if (seaHead !== undefined) writeIfChanged(outfile.replace(/\.cjs$/, '.sea.js'), Buffer.concat([Buffer.from(seaHead), code, Buffer.from('\n})')]));
   const kb = Math.round(code.length / 1024);
   console.log(`bundle ${path.relative(root, outfile)} (${kb} KiB${same ? ', unchanged' : ''})`);
   return result.metafile;
 }
 
 try {
+  // The launcher first: the wrapper head is the one it checks at run time, taken from it here so the
+  // two cannot differ (outside a single executable, loading it only defines its exports).
+  await bundle(path.join(root, 'src', 'launcher.ts'), 'launcher.cjs', []);
+  const { CJS_WRAPPER_HEAD: seaHead } = createRequire(import.meta.url)(path.join(root, 'build', 'launcher.cjs'));
   const [metafile, ffiMetafile] = await Promise.all([
-    bundle(entry, 'app.cjs', [ffiNative(), startupShims()], { sea: true }),
-    bundle(entry, 'app-ffi.cjs', [ffiNative(), startupShims(), withoutGrpc()], { sea: true }),
-    bundle(path.join(root, 'src', 'launcher.ts'), 'launcher.cjs', []),
+    bundle(entry, 'app.cjs', [ffiNative(), startupShims()], { seaHead }),
+    bundle(entry, 'app-ffi.cjs', [ffiNative(), startupShims(), withoutGrpc()], { seaHead }),
   ]);
   const leaked = Object.keys(ffiMetafile.inputs).filter((f) => GRPC.test(f));
   if (leaked.length > 0) throw new Error(`app-ffi.cjs still contains gRPC code: ${leaked.slice(0, 5).join(', ')}`);

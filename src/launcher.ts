@@ -55,7 +55,7 @@ export function appFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): AppAs
 /** The script name V8 records. It must be the same when the cache is made and when it is used. */
 const SCRIPT_NAME = 'hnsbridge.cjs';
 
-/** How a bundle asset begins: Node's CommonJS wrapper, put around the bundle by scripts/build.mjs. */
+/** How a bundle asset begins: Node's CommonJS wrapper, which scripts/build.mjs takes from here and puts around the bundle. */
 export const CJS_WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {';
 
 /**

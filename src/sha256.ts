@@ -14,7 +14,6 @@ const K = new Uint32Array([
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-
 /** The 32-byte SHA-256 digest of `data` (a string is hashed as its UTF-8 bytes). */
 export function sha256(data: string | Uint8Array): Buffer {
   const msg = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
