@@ -76,19 +76,75 @@ export interface CompiledApp {
   createCachedData(): Buffer;
 }
 
+/** What `vm.Script` is built on: the `contextify` binding's script class, the same in Node 20 to 24. */
+interface RawScript {
+  cachedDataRejected?: boolean;
+  createCachedData(): Buffer;
+  runInContext(context: null, timeoutMs: number, displayErrors: boolean, breakOnSigint: boolean, breakOnFirstLine: boolean): unknown;
+}
+type RawScriptClass = new (
+  code: string,
+  filename: string,
+  lineOffset: number,
+  columnOffset: number,
+  cachedData: Buffer | undefined,
+  produceCachedData: boolean,
+  parsingContext: undefined,
+  hostDefinedOptionId: symbol,
+) => RawScript;
+
+/** The script's tag for Node's dynamic-import hook. None is registered for it, so an import() in the bundle fails as under vm.Script without `importModuleDynamically` (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING); the bundle has none. */
+const SCRIPT_ID = Symbol('hnsbridge bundle');
+
+/**
+ * The script class under `vm.Script`, or undefined where it cannot be trusted to be that.
+ *
+ * Why not `vm.Script` itself: the executables run with V8 flags (scripts/build.sh), under which
+ * every Node module loaded after start-up is compiled from source, and `node:vm` with its helpers
+ * is the largest one a pod verb loads (~0.5 ms per start). vm.Script only validates its options and
+ * passes them on to this class in the order below. The executables are built from one pinned Node,
+ * and test/e2e/build.test.ts shows both bundles' caches accepted through this path; elsewhere (a
+ * Node whose class takes other arguments, `process.binding` gone or wrapped by
+ * --pending-deprecation, which would print a warning) `vm.Script` is used.
+ */
+export function rawScriptClass(): RawScriptClass | undefined {
+  const binding = (process as unknown as { binding?: unknown }).binding;
+  if (typeof binding !== 'function' || binding.name !== 'binding') return undefined;
+  try {
+    const raw = (binding as (name: string) => { ContextifyScript?: unknown })('contextify').ContextifyScript;
+    if (typeof raw !== 'function' || typeof raw.prototype?.runInContext !== 'function' || typeof raw.prototype?.createCachedData !== 'function') return undefined;
+    return raw as RawScriptClass;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Compiles a bundle asset: a CommonJS bundle inside Node's module wrapper (CJS_WRAPPER_HEAD ... `})`),
- * with `cachedData` if given.
+ * with `cachedData` if given. `raw`: through the class under vm.Script when it is there (the
+ * executables), else through vm.Script.
  */
-export function compileApp(wrappedSource: string, cachedData: Buffer | undefined): CompiledApp {
+export function compileApp(wrappedSource: string, cachedData: Buffer | undefined, raw = true): CompiledApp {
   if (!wrappedSource.startsWith(CJS_WRAPPER_HEAD)) throw new Error('hnsbridge: the embedded bundle is not a wrapped CommonJS module (a broken build)');
-  const vm = require('node:vm') as typeof import('node:vm');
-  const script = new vm.Script(wrappedSource, { filename: SCRIPT_NAME, cachedData });
+  const Raw = raw ? rawScriptClass() : undefined;
+  let script: { cachedDataRejected?: boolean; createCachedData(): Buffer };
+  let run: () => unknown;
+  if (Raw !== undefined) {
+    const s = new Raw(wrappedSource, SCRIPT_NAME, 0, 0, cachedData, false, undefined, SCRIPT_ID);
+    script = s;
+    // vm.Script#runInThisContext's defaults: no timeout, errors decorated, no SIGINT break.
+    run = () => s.runInContext(null, -1, true, false, false);
+  } else {
+    const vm = require('node:vm') as typeof import('node:vm');
+    const s = new vm.Script(wrappedSource, { filename: SCRIPT_NAME, cachedData });
+    script = s;
+    run = () => s.runInThisContext();
+  }
   return {
     codeCache: cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'accepted',
     createCachedData: () => script.createCachedData(),
     load(req, filename) {
-      const fn = script.runInThisContext() as ModuleFunction;
+      const fn = run() as ModuleFunction;
       const mod = { exports: {} };
       const path = require('node:path') as typeof import('node:path');
       fn(mod.exports, req, mod, filename, path.dirname(filename));
