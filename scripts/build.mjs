@@ -62,12 +62,21 @@ function ffiNative() {
         return { resolveDir: path.join(root, 'src'), loader: 'js', contents: `module.exports = require('./native.ts').loadAddon(${call.join(', ')});` };
       });
       // index.js asks process.report.getReport() whether libc is musl: ~3 ms on every FFI start on
-      // Linux. The Linux executable embeds only the glibc addon, so the answer is fixed.
+      // Linux. The Linux executable embeds only the glibc addon, so the answer is fixed. It also
+      // looks for the addon beside itself (a file system call) before requiring the package; both
+      // requires lead to the loader above, so the answer to that is fixed too.
       b.onLoad({ filter: /[\\/]node_modules[\\/]ffi-rs[\\/]index\.js$/ }, async (a) => {
         const src = await fs.promises.readFile(a.path, 'utf8');
-        const head = 'function isMusl() {';
-        if (!src.includes(head)) throw new Error(`${a.path}: no "${head}" to pin to glibc; ffi-rs changed, update scripts/build.mjs`);
-        return { contents: src.replace(head, `${head}\n  return false; // pinned by scripts/build.mjs`), loader: 'js' };
+        const pins = [
+          ['function isMusl() {', 'function isMusl() {\n  return false; // pinned by scripts/build.mjs'],
+          ["const { existsSync, readFileSync } = require('fs')", "const { readFileSync } = require('fs')\nconst existsSync = () => false // pinned by scripts/build.mjs"],
+        ];
+        let contents = src;
+        for (const [from, to] of pins) {
+          if (!contents.includes(from)) throw new Error(`${a.path}: no "${from}" to pin; ffi-rs changed, update scripts/build.mjs`);
+          contents = contents.replace(from, to);
+        }
+        return { contents, loader: 'js' };
       });
     },
   };
