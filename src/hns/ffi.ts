@@ -24,7 +24,7 @@ import { callFailure, createLabel, enumerateLabel } from './labels.js';
 import type { HcnApi, HcnResource } from './api.js';
 import { guidToBytes } from './guid.js';
 import { ZERO_GUID, hostComputeQuery } from './schema.js';
-import { decodeUtf16, encodeUtf16z, utf16TerminatorOffset } from './utf16.js';
+import { decodeUtf16UpToNul, encodeUtf16z } from './utf16.js';
 // native.ts does nothing when imported; the addon itself is loaded by loadFfi(), in the constructor.
 import { loadFfi } from '../native.js';
 
@@ -425,30 +425,27 @@ export class FfiHcnApi implements HcnApi {
    */
   private readUtf16z(address: bigint): string {
     if (address % 2n !== 0n) throw new Error(`misaligned PWSTR at 0x${address.toString(16)}`);
-    const parts: Buffer[] = [];
-    let at = address;
-    for (;;) {
-      const chunk = this.copyOut(at, Number(PAGE - (at % PAGE)));
-      const end = utf16TerminatorOffset(chunk);
-      if (end >= 0) {
-        parts.push(chunk.subarray(0, end));
-        break;
-      }
-      parts.push(chunk);
-      at += BigInt(chunk.length);
+    let text = '';
+    for (let at = address; ; ) {
+      const length = Number(PAGE - (at % PAGE));
+      const chunk = decodeUtf16UpToNul(this.copyOut(at, length));
+      text += chunk.text;
+      if (chunk.terminated) return text;
+      at += BigInt(length);
     }
-    return decodeUtf16(Buffer.concat(parts));
   }
 
   /** A copy of `length` bytes of native memory at `address`. */
   private copyOut(address: bigint, length: number): Buffer {
     const { DataType, PointerType } = this.ffi;
-    // ffi-rs makes pointers only from natives: box the address as an i64, read it back as a pointer.
+    // ffi-rs makes pointers only from natives: the address is boxed as an i64, and the bytes are read
+    // through the box as a u8 array of `length`, which ffi-rs copies into a new Buffer (three native
+    // calls; reading the box back as an External and wrapping that took four and a copy in JS).
     const cell = this.ffi.createPointer({ paramsType: [DataType.BigInt], paramsValue: [address] });
     try {
-      const [external] = this.ffi.restorePointer({ retType: [DataType.External], paramsValue: cell }) as FfiRs.JsExternal[];
-      if (external === undefined) throw new Error('ffi-rs returned no pointer');
-      return Buffer.from(this.ffi.createExternalBuffer(external, length));
+      const [bytes] = this.ffi.restorePointer({ retType: [this.ffi.arrayConstructor({ type: DataType.U8Array, length })], paramsValue: cell }) as unknown[];
+      if (!Buffer.isBuffer(bytes) || bytes.length !== length) throw new Error(`ffi-rs returned no ${length}-byte copy of native memory`);
+      return bytes;
     } finally {
       this.ffi.freePointer({ paramsType: [DataType.BigInt], paramsValue: cell, pointerType: PointerType.RsPointer });
     }

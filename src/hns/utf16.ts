@@ -12,17 +12,14 @@ export function encodeUtf16z(s: string): Buffer {
 }
 
 /**
- * Byte offset of the first 0x0000 code unit in `bytes` (scanning whole code units only), or -1.
- * `bytes` must start on a code-unit boundary.
+ * The text of the UTF-16LE code units in `bytes` up to the first 0x0000 unit, and whether there was
+ * one (else the text of all of them). `bytes` must start on a code-unit boundary; an odd last byte is
+ * ignored. Decoding first and searching the text keeps the scan in native code: a byte loop runs in
+ * V8's interpreter in the executables. A surrogate pair split between two chunks comes back as two
+ * halves that join again when the chunks' texts are concatenated.
  */
-export function utf16TerminatorOffset(bytes: Uint8Array): number {
-  for (let i = 0; i + 1 < bytes.length; i += 2) {
-    if (bytes[i] === 0 && bytes[i + 1] === 0) return i;
-  }
-  return -1;
-}
-
-/** UTF-16LE bytes (without terminator) to a JS string; surrogate pairs come back as one character. */
-export function decodeUtf16(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf16le');
+export function decodeUtf16UpToNul(bytes: Uint8Array): { text: string; terminated: boolean } {
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf16le');
+  const end = all.indexOf('\0');
+  return end < 0 ? { text: all, terminated: false } : { text: all.slice(0, end), terminated: true };
 }
