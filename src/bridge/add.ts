@@ -15,7 +15,7 @@ import { allInOrder, step } from './errors.js';
 import { reservedGatewayAddresses } from './gateway.js';
 import { containerLock } from './locks.js';
 import { sameGuid } from '../hns/schema.js';
-import { isPodEndpointName, parseNamespaceGuid, podEndpointName } from './naming.js';
+import { isPodEndpointName, parseNamespaceGuid, podEndpointName, randomGuid } from './naming.js';
 import { ensureNetwork, isAddressInUse } from './network.js';
 import { buildResult } from './result.js';
 
@@ -72,16 +72,29 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
     }
 
     let created: HostComputeEndpoint | undefined;
+    // The endpoint's ID is chosen here, so its attach goes out as soon as HNS has created it, while
+    // its properties are still being read back: one round trip less on every ADD.
+    const early: { attach?: { id: string; done: Promise<void> } } = {};
+    const attachStep = (id: string) => step(`attach endpoint to namespace ${netns}`, () => ctx.hns.attachEndpoint(netns, id));
     try {
       const excluded: string[] = [];
       for (let attempt = 1; ; attempt++) {
         const addresses = podAddresses(ctx, allocation);
         const settings = endpointSettings(cfg, { name, networkId: network.ID, addresses, dns: podDns(ctx, allocation), dsrSupported });
+        const id = randomGuid();
+        const attachNow = () => {
+          const done = attachStep(id);
+          done.catch(() => undefined); // awaited below
+          early.attach = { id, done };
+        };
         try {
-          created = await step('create endpoint', () => ctx.hns.createEndpoint(network.ID, settings));
+          created = await step('create endpoint', () => ctx.hns.createEndpoint(network.ID, settings, { id, created: attachNow }));
           break;
         } catch (e) {
-          if (!isAddressInUse(e) || attempt >= MAX_ADDRESS_ATTEMPTS) throw e;
+          // Created, but reading it back failed: let the attach settle, so the rollback finds the
+          // endpoint attached or not, never in between.
+          if (early.attach !== undefined) await early.attach.done.catch(() => undefined);
+          if (early.attach !== undefined || !isAddressInUse(e) || attempt >= MAX_ADDRESS_ATTEMPTS) throw e;
           const foreign = await clearAddressConflict(ctx, network, name, addresses);
           if (foreign.length === 0) continue; // a stale endpoint of ours held it: removed, try again
           if (cfg.runtime.requestedIps.length > 0) throw e; // the pod asked for this address: nothing else will do
@@ -90,7 +103,16 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
           allocation = await step('reserve IP addresses', () => allocate(ctx, excluded));
         }
       }
-      await step(`attach endpoint to namespace ${netns}`, () => ctx.hns.attachEndpoint(netns, (created as HostComputeEndpoint).ID));
+      const ep = created as HostComputeEndpoint;
+      if (early.attach !== undefined && sameGuid(ep.ID, early.attach.id)) {
+        await early.attach.done;
+      } else {
+        // A backend that does not report the create early, or an HNS that chose the ID itself after
+        // all (a caller's ID is honoured in Microsoft's samples, not confirmed in writing): the
+        // endpoint it reports is the one to attach.
+        if (early.attach !== undefined) await early.attach.done.catch(() => undefined);
+        await attachStep(ep.ID);
+      }
     } catch (e) {
       await rollback(ctx, created, name);
       throw e;

@@ -35,6 +35,20 @@ export function legacyEndpointName(containerId: string, network: string): string
   return `${containerId}_${network}`;
 }
 
+/**
+ * A fresh random (version 4) GUID, for an endpoint ADD creates: HNS takes it as the endpoint's ID, as
+ * in Microsoft's HCN samples, so the attach need not wait for the ID to be read back. It must be
+ * unique, not secret: Math.random (seeded per process by V8 from the operating system) supplies the
+ * 122 random bits; node:crypto would cost a pod verb ~13 ms to load under the executables' V8 flags.
+ * HNS refuses an ID it already has.
+ */
+export function randomGuid(random: () => number = Math.random): string {
+  let hex = '';
+  for (let i = 0; i < 4; i++) hex += Math.floor(random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** Lock stripe for a container: ADD and DEL of one container serialise; different pods rarely share a stripe. */
 export function containerLockStripe(containerId: string, ifname: string, stripes: number): number {
   const h = sha256(`${containerId}\0${ifname}`);

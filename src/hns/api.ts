@@ -8,14 +8,28 @@
 
 export type HcnResource = 'Network' | 'Endpoint' | 'Namespace';
 
+export interface CreateOptions {
+  /**
+   * The new object's ID, passed as HCN's `Id` argument as Microsoft's samples do (a fresh GUID);
+   * without it the zero GUID asks HNS to choose one, hcsshim's way. Read the ID back from the
+   * properties either way.
+   */
+  id?: string;
+  /**
+   * Called once the create call itself has succeeded, before the properties are read back: a caller
+   * that chose the ID can send its next call for the new object now, a round trip earlier.
+   */
+  created?: () => void;
+}
+
 export interface HcnApi {
   /** HcnEnumerate{Networks,Endpoints,Namespaces}. `query` is a HostComputeQuery document; returns a JSON array of GUID strings (or `null`/empty). */
   enumerate(resource: HcnResource, query: string): Promise<string>;
   /**
-   * HcnCreate{Network,Endpoint,Namespace} with a service-assigned ID, then HcnQuery*Properties, then close.
-   * For an endpoint, `networkId` names the network whose handle the create needs. Returns the properties document.
+   * HcnCreate{Network,Endpoint,Namespace}, then HcnQuery*Properties, then close. For an endpoint,
+   * `networkId` names the network whose handle the create needs. Returns the properties document.
    */
-  create(resource: HcnResource, settings: string, networkId?: string): Promise<string>;
+  create(resource: HcnResource, settings: string, networkId?: string, options?: CreateOptions): Promise<string>;
   /** HcnOpen* → HcnQuery*Properties(query) → HcnClose*. Returns the properties document. */
   query(resource: HcnResource, id: string, query: string): Promise<string>;
   /** HcnOpen* → HcnModify*(settings) → HcnClose*. */

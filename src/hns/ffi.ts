@@ -21,7 +21,7 @@
 import type * as FfiRs from 'ffi-rs';
 import { BackgroundCloses, HnsError, HnsUnavailableError, HRESULT, errorRecordMessage, hcnFunction, hresultHex } from './api.js';
 import { callFailure, createLabel, enumerateLabel } from './labels.js';
-import type { HcnApi, HcnResource } from './api.js';
+import type { CreateOptions, HcnApi, HcnResource } from './api.js';
 import { guidToBytes } from './guid.js';
 import { ZERO_GUID, hostComputeQuery } from './schema.js';
 import { decodeUtf16UpToNul, encodeUtf16z } from './utf16.js';
@@ -122,11 +122,11 @@ export class FfiHcnApi implements HcnApi {
     return out.result ?? '';
   }
 
-  async create(resource: HcnResource, settings: string, networkId?: string): Promise<string> {
+  async create(resource: HcnResource, settings: string, networkId?: string, options: CreateOptions = {}): Promise<string> {
     const object = createLabel(resource, settings);
-    if (resource !== 'Endpoint') return this.createWith(resource, object, settings, undefined);
+    if (resource !== 'Endpoint') return this.createWith(resource, object, settings, undefined, options);
     if (networkId === undefined || networkId === '') throw new TypeError('creating an endpoint needs the ID of its network');
-    return this.withHandle('Network', networkId, (network) => this.createWith(resource, object, settings, network));
+    return this.withHandle('Network', networkId, (network) => this.createWith(resource, object, settings, network, options));
   }
 
   async query(resource: HcnResource, id: string, query: string): Promise<string> {
@@ -198,17 +198,21 @@ export class FfiHcnApi implements HcnApi {
 
   // ---- operations on handles ----
 
-  private async createWith(resource: HcnResource, object: string, settings: string, network: bigint | undefined): Promise<string> {
+  private async createWith(resource: HcnResource, object: string, settings: string, network: bigint | undefined, options: CreateOptions): Promise<string> {
     const fn = hcnFunction('Create', resource);
     const handle = slot();
     const error = slot();
-    const id = guidToBytes(ZERO_GUID); // hcsshim's choice: HNS assigns the ID, read back from the properties
+    // The zero GUID: HNS assigns the ID (hcsshim's choice); it is read back from the properties.
+    const id = this.guid(fn, options.id ?? ZERO_GUID);
     const spec: CallSpec =
       network === undefined
         ? { fn, object, types: this.types('guid', 'str', 'out', 'out'), values: [id, encodeUtf16z(settings), handle, error], handle: { slot: handle, resource }, error }
         : { fn, object, types: this.types('handle', 'guid', 'str', 'out', 'out'), values: [network, id, encodeUtf16z(settings), handle, error], handle: { slot: handle, resource }, error };
     const { handle: h } = await this.call(spec);
-    return this.closing(resource, h, object, () => this.queryHandle(resource, h, DEFAULT_QUERY, object));
+    return this.closing(resource, h, object, () => {
+      options.created?.();
+      return this.queryHandle(resource, h, DEFAULT_QUERY, object);
+    });
   }
 
   private async queryHandle(resource: HcnResource, h: bigint, query: string, object: string): Promise<string> {

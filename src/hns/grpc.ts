@@ -16,7 +16,7 @@
 // it at start-up).
 
 import type * as Grpc from '@grpc/grpc-js';
-import { BackgroundCloses, type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, hcnFunction } from './api.js';
+import { BackgroundCloses, type CreateOptions, type HcnApi, type HcnResource, HRESULT, HnsError, HnsUnavailableError, hcnFunction } from './api.js';
 import { callFailure, createLabel, enumerateLabel, idIn } from './labels.js';
 import { AdminRequestCodec, CallRequestCodec, CallResponseCodec, HNS_SERVICE_PATHS, JsonReplyCodec } from './codec.js';
 import { ZERO_GUID, hostComputeQuery } from './schema.js';
@@ -81,12 +81,12 @@ export class CallHcnApi implements HcnApi {
     return this.send(hcnFunction('Enumerate', resource), enumerateLabel(query), { id: '', json: query }, deadline);
   }
 
-  async create(resource: HcnResource, settings: string, networkId?: string): Promise<string> {
+  async create(resource: HcnResource, settings: string, networkId?: string, options: CreateOptions = {}): Promise<string> {
     const deadline = this.deadline();
     const name = createLabel(resource, settings);
-    if (resource !== 'Endpoint') return this.createAndQuery(resource, name, settings, '', deadline);
+    if (resource !== 'Endpoint') return this.createAndQuery(resource, name, settings, '', deadline, options);
     if (networkId === undefined || networkId === '') throw new TypeError('HcnApi.create(Endpoint) needs the network id');
-    return this.withOpen('Network', networkId, deadline, () => this.createAndQuery(resource, name, settings, networkId, deadline));
+    return this.withOpen('Network', networkId, deadline, () => this.createAndQuery(resource, name, settings, networkId, deadline, options));
   }
 
   async query(resource: HcnResource, id: string, query: string): Promise<string> {
@@ -120,11 +120,12 @@ export class CallHcnApi implements HcnApi {
   }
 
   /** Create with a service-assigned ID (the zero GUID, as hcsshim passes), query the new object, close it. */
-  private async createAndQuery(resource: HcnResource, name: string, settings: string, networkId: string, deadline: number): Promise<string> {
+  private async createAndQuery(resource: HcnResource, name: string, settings: string, networkId: string, deadline: number, options: CreateOptions): Promise<string> {
     const createFn = hcnFunction('Create', resource);
-    const created = await this.send(createFn, name, { id: ZERO_GUID, json: settings, networkId }, deadline);
+    const created = await this.send(createFn, name, { id: options.id ?? ZERO_GUID, json: settings, networkId }, deadline);
     const id = idIn(created);
     if (id === undefined) throw new HnsError(createFn, name, HRESULT.E_FAIL, `the create answer carries no ID: ${created.slice(0, 200)}`);
+    options.created?.();
     return this.withHandle(resource, id, deadline, () => this.send(hcnFunction('Query', resource), id, { id, json: DEFAULT_QUERY }, deadline));
   }
 

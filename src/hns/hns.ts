@@ -12,7 +12,7 @@
 // Each method follows hcsshim's lookups: enumerate with a Filter, then query each id; an object that
 // vanishes between the two calls is skipped (a concurrent DEL is normal, not an error).
 
-import { HRESULT, type HcnApi, type HcnResource, HnsError, HnsUnavailableError, hcnFunction, isNotFoundHresult } from './api.js';
+import { type CreateOptions, HRESULT, type HcnApi, type HcnResource, HnsError, HnsUnavailableError, hcnFunction, isNotFoundHresult } from './api.js';
 import {
   type HnsVersion,
   type HostComputeEndpoint,
@@ -210,13 +210,14 @@ export class HnsService {
 
   /**
    * HcnOpenNetwork + HcnCreateEndpoint. The network id is also written into the settings, as
-   * hcsshim does. Throws NotFoundError when the network does not exist.
+   * hcsshim does. Throws NotFoundError when the network does not exist. `options`: the endpoint's
+   * ID chosen by the caller, and a callback for when it exists (HcnApi.create).
    */
-  async createEndpoint(networkId: string, settings: HostComputeEndpointSettings): Promise<HostComputeEndpoint> {
+  async createEndpoint(networkId: string, settings: HostComputeEndpointSettings, options: CreateOptions = {}): Promise<HostComputeEndpoint> {
     const body = { ...settings, HostComputeNetwork: networkId };
     let doc: string;
     try {
-      doc = await this.api.create('Endpoint', JSON.stringify(body), networkId);
+      doc = await this.api.create('Endpoint', JSON.stringify(body), networkId, options);
     } catch (e) {
       // Opening the network, or the create itself, can find the network missing. (A not-found from
       // the query after the create means the new endpoint vanished meanwhile: left as HnsError.)

@@ -113,6 +113,22 @@ describe('call sequences (hcsshim patterns)', () => {
     ]);
   });
 
+  it('create endpoint with the ID the caller chose; the create is reported before the query goes out', async () => {
+    script.on('HcnCreateEndpoint', (r) => ok(JSON.stringify({ ID: r.id }))).on('HcnQueryEndpointProperties', (r) => ok(JSON.stringify({ ID: r.id, Name: 'ep' })));
+    let atCreated: string[] | undefined;
+    const props = await api.create('Endpoint', '{"Name":"ep"}', NET, { id: EP, created: () => (atCreated = script.calls.map((c) => c.method)) });
+    expect(JSON.parse(props)).toEqual({ ID: EP, Name: 'ep' });
+    expect(script.calls[1]).toEqual({ method: 'HcnCreateEndpoint', id: EP, json: '{"Name":"ep"}', networkId: NET });
+    expect(atCreated).toEqual(['HcnOpenNetwork', 'HcnCreateEndpoint']);
+  });
+
+  it('does not report a create that failed', async () => {
+    script.on('HcnCreateEndpoint', () => fail(0x803b001e, 'An address provided is invalid or reserved'));
+    let reported = false;
+    await expect(api.create('Endpoint', '{"Name":"ep"}', NET, { id: EP, created: () => (reported = true) })).rejects.toMatchObject({ operation: 'HcnCreateEndpoint' });
+    expect(reported).toBe(false);
+  });
+
   it('create namespace', async () => {
     script.on('HcnCreateNamespace', () => ok(JSON.stringify({ ID: NS })));
     await api.create('Namespace', '{"SchemaVersion":{"Major":2,"Minor":0}}');

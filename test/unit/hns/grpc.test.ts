@@ -72,6 +72,16 @@ describe('CallHcnApi: the HCN call sequences behind each HcnApi method', () => {
     await expect(api.create('Endpoint', settings)).rejects.toThrow(TypeError);
   });
 
+  it('creates with the ID the caller chose, and reports the create before the read-back goes out', async () => {
+    const t = new ScriptedTransport((r) => okJson(r.method === 'HcnCreateEndpoint' || r.method === 'HcnQueryEndpointProperties' ? JSON.stringify({ ID: r.id, Name: 'c1' }) : ''));
+    const api = new CallHcnApi(t);
+    let seenAtCreated: string[] | undefined;
+    const props = await api.create('Endpoint', '{"Name":"c1"}', NET, { id: EP, created: () => (seenAtCreated = t.seen.map((r) => r.method)) });
+    expect(JSON.parse(props)).toEqual({ ID: EP, Name: 'c1' });
+    expect(t.seen[1]).toMatchObject({ method: 'HcnCreateEndpoint', id: EP });
+    expect(seenAtCreated).toEqual(['HcnOpenNetwork', 'HcnCreateEndpoint']);
+  });
+
   it('closes the network handle when the create fails, and names the object by the settings Name', async () => {
     const t = new ScriptedTransport((r) => (r.method === 'HcnCreateEndpoint' ? failed(HRESULT.HCN_E_PORT_ALREADY_EXISTS, 'The specified port already exists') : okJson()));
     const e = await new CallHcnApi(t).create('Endpoint', '{"Name":"pod_net"}', NET).catch((x: unknown) => x);
