@@ -104,6 +104,8 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
         }
       }
       const ep = created as HostComputeEndpoint;
+      // Nothing more goes to the network; its handle is closed while the attach completes.
+      ctx.hns.finishedWith('Network', network.ID);
       if (early.attach !== undefined && sameGuid(ep.ID, early.attach.id)) {
         await early.attach.done;
       } else {
@@ -113,6 +115,7 @@ export async function add(ctx: BridgeContext): Promise<CniResult> {
         if (early.attach !== undefined) await early.attach.done.catch(() => undefined);
         await attachStep(ep.ID);
       }
+      ctx.hns.finishedWith('Namespace', netns);
     } catch (e) {
       await rollback(ctx, created, name);
       throw e;

@@ -45,6 +45,12 @@ export interface HcnApi {
    */
   preopen?(resource: HcnResource, id: string): void;
   /**
+   * The caller is done with `id` for this verb: a backend that keeps a handle to it (preopen, or
+   * a network it opened) closes it now, in the background, instead of at close(). A later use opens
+   * it again. Optional: without it nothing changes but the timing.
+   */
+  release?(resource: HcnResource, id: string): void;
+  /**
    * The names of the node's network adapters, where the backend can tell: hns-mock models the host
    * as well as HNS. HCN itself has no such call, so the FFI backend leaves this out and hnsbridge
    * asks the operating system instead.

@@ -173,6 +173,16 @@ export class FfiHcnApi implements HcnApi {
     if (resource !== 'Endpoint' && !this.closed) void this.sharedHandle(resource, id).catch(() => undefined);
   }
 
+  release(resource: HcnResource, id: string): void {
+    const key = sharedKey(resource, id);
+    const entry = this.shared.get(key);
+    if (entry === undefined || this.closed) return; // close() takes care of it
+    this.shared.delete(key);
+    const libraryKey = this.keys.get(this.libraryPath);
+    // A failed open has nothing to close; its error was reported to whoever used it.
+    this.closes.add(entry.handle.then((h) => this.closeHandle(entry.resource, h, entry.id, libraryKey)));
+  }
+
   close(): Promise<void> {
     this.closed = true; // no new calls from here on
     this.closeDone ??= this.closeAll();

@@ -273,6 +273,14 @@ export class HnsService {
     this.api.preopen?.('Namespace', namespaceId);
   }
 
+  /**
+   * Says that this verb makes no more calls for `id`: a backend that holds its handle closes it now,
+   * so that round trip overlaps the verb's remaining work instead of adding to close().
+   */
+  finishedWith(resource: 'Network' | 'Namespace', id: string): void {
+    this.api.release?.(resource, id);
+  }
+
   /** Detaches an endpoint (RequestType Remove). Throws NotFoundError when the namespace or endpoint is gone. */
   async detachEndpoint(namespaceId: string, endpointId: string): Promise<void> {
     await this.modifyNamespaceEndpoint(namespaceId, endpointId, 'Remove');

@@ -190,6 +190,28 @@ describe('call sequences (hcsshim patterns)', () => {
     expect(standInCounters(library).handles).toBe(0);
   });
 
+  it('release: a kept handle is closed without waiting for close(), and a later use opens it again', async () => {
+    script.on('HcnQueryNetworkProperties', (r) => ok(JSON.stringify({ ID: r.id })));
+    api.preopen('Namespace', NS);
+    await api.query('Network', NET, QUERY);
+    await api.modify('Namespace', NS, '{}');
+    expect(standInCounters(library).handles).toBe(2);
+    api.release('Network', NET);
+    api.release('Namespace', NS.toUpperCase()); // the same namespace, whatever the case
+    api.release('Endpoint', EP); // nothing kept: nothing to do
+    expect(await countersSettle(library, { strings: 0, handles: 0 })).toEqual({ strings: 0, handles: 0 });
+    await api.query('Network', NET, QUERY);
+    expect(script.trace.filter((t) => t.startsWith('HcnOpenNetwork'))).toHaveLength(2);
+  });
+
+  it('release: a kept open that failed has nothing to close, and close() still completes', async () => {
+    script.on('HcnOpenNamespace', () => ({ hresult: 0x80070490 | 0, json: '', errorRecord: '' }));
+    api.preopen('Namespace', NS);
+    api.release('Namespace', NS);
+    await api.close();
+    expect(standInCounters(library).handles).toBe(0);
+  });
+
   it('delete: one call by GUID, no handle', async () => {
     await api.delete('Endpoint', EP);
     expect(script.calls).toEqual([{ method: 'HcnDeleteEndpoint', id: EP, json: '', networkId: '' }]);
