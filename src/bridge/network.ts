@@ -7,12 +7,13 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Logger } from '../log.js';
 import { HRESULT, HnsError } from '../hns/api.js';
 import type { HnsService } from '../hns/hns.js';
-import { type HostComputeEndpoint, type HostComputeNetwork, networkType } from '../hns/schema.js';
+import { type HostComputeEndpoint, type HostComputeNetwork, networkType, sameGuid } from '../hns/schema.js';
 import type { BridgeConfig } from './config.js';
 import { gatewayEndpointSettings, networkSettings } from './endpoint-spec.js';
 import { allInOrder, step } from './errors.js';
 import type { BridgeSubnet } from './gateway.js';
-import { networkLock } from './locks.js';
+import { readIdHints, writeIdHints } from './id-hints.js';
+import { networkLock, networkStateDir } from './locks.js';
 import { gatewayEndpointName } from './naming.js';
 
 /** What is different between an existing network and the config, or undefined when it fits. */
@@ -52,11 +53,17 @@ export interface EnsureOptions {
 
 /** Finds the network, or creates it and its gateway endpoint under the network lock. */
 export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwork> {
-  // The gateway is looked up by name while the network is: on a node that has both (every ADD but
-  // the first) that is one round trip of latency instead of two.
+  // The gateway is looked up by name while the network is, and the properties of both are read
+  // together with the enumerates when an earlier ADD left their IDs (id-hints.ts): on a node that
+  // has both (every ADD but the first) the lookups take two round trips instead of three.
+  const dir = networkStateDir(o.cfg.stateDir, o.cfg.network, o.platform);
+  const hints = readIdHints(dir);
+  if (hints.network !== undefined) o.hns.prefetch('Network', hints.network);
+  if (hints.gateway !== undefined) o.hns.prefetch('Endpoint', hints.gateway);
   const [existing, gateway] = await allInOrder([findNetwork(o.hns, o.cfg, o.subnets), findGatewayEndpoint(o)] as const);
   if (existing) {
     if (!gateway?.HostComputeNamespace) await networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(() => repairGatewayEndpoint(o, existing));
+    else if (!sameHint(hints.network, existing.ID) || !sameHint(hints.gateway, gateway.ID)) writeIdHints(dir, { network: existing.ID, gateway: gateway.ID });
     return existing;
   }
   return networkLock(o.cfg.stateDir, o.cfg.network, o.platform).withLock(async () => {
@@ -82,6 +89,10 @@ export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwor
     await createGatewayEndpoint(o, net);
     return net;
   });
+}
+
+function sameHint(hint: string | undefined, id: string): boolean {
+  return hint !== undefined && sameGuid(hint, id);
 }
 
 /**

@@ -152,10 +152,28 @@ export interface HnsProbe {
 
 const DEFAULT_QUERY = JSON.stringify(hostComputeQuery());
 
+function prefetchKey(resource: HcnResource, id: string): string {
+  return `${resource}/${id.toLowerCase()}`;
+}
+
 export class HnsService {
   private probed: Promise<HnsProbe> | undefined;
+  /** Properties asked for ahead (prefetch), by `resource/id`, until a lookup takes them. */
+  private readonly prefetched = new Map<string, Promise<string>>();
 
   constructor(private readonly api: HcnApi) {}
+
+  /**
+   * Starts reading the properties of an object a lookup is expected to find (an ID remembered from
+   * an earlier call): a lookup that then finds it uses this answer instead of asking again, so its
+   * query goes out together with the enumerate instead of after it. Nothing is trusted that the
+   * lookup does not find itself, and an ID that no longer exists costs only the failed query.
+   */
+  prefetch(resource: HcnResource, id: string): void {
+    const doc = this.api.query(resource, id, DEFAULT_QUERY);
+    doc.catch(() => undefined); // a lookup that takes it sees the failure; otherwise it is dropped
+    this.prefetched.set(prefetchKey(resource, id), doc);
+  }
 
   // ---- networks
 
@@ -363,9 +381,12 @@ export class HnsService {
   }
 
   private async getById<T>(resource: HcnResource, id: string, parse: (v: unknown) => T): Promise<T | undefined> {
+    const key = prefetchKey(resource, id);
+    const ahead = this.prefetched.get(key);
+    this.prefetched.delete(key); // used once: a later lookup asks HNS again
     let doc: string;
     try {
-      doc = await this.api.query(resource, id, DEFAULT_QUERY);
+      doc = await (ahead ?? this.api.query(resource, id, DEFAULT_QUERY));
     } catch (e) {
       if (e instanceof HnsError && isNotFoundHresult(e.hresult)) return undefined;
       throw e;

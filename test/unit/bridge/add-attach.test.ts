@@ -32,11 +32,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function addPod(mock: MockHns, api: InProcessHcnApi) {
+function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'add-attach-'));
   dirs.push(dir);
+  return dir;
+}
+
+async function addPod(mock: MockHns, api: InProcessHcnApi, dir = tempDir(), containerId = 'c1') {
   const netns = mock.model.createNamespace();
-  const env = readEnv({ CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin' }, 'linux');
+  const env = readEnv({ CNI_COMMAND: 'ADD', CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin' }, 'linux');
   const conf = parseNetConf(
     { cniVersion: '1.1.0', name: 'pods', type: 'hnsbridge', stateDir: path.join(dir, 'state'), ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.1.0/24' }]], dataDir: path.join(dir, 'ipam') } },
     'ADD',
@@ -97,5 +101,35 @@ describe('ADD attaches the endpoint under the ID it chose', () => {
     const { pods, ns } = await addPod(mock, new OwnIdsApi(mock));
     expect(pods).toHaveLength(1);
     expect(attachedIds(ns)).toEqual([String(pods[0]?.ID).toLowerCase()]);
+  });
+});
+
+describe('ADD reads the network and its gateway ahead when an earlier ADD left their IDs', () => {
+  it('sends their queries with the enumerates, and looks each up only once', async () => {
+    const mock = new MockHns();
+    const dir = tempDir();
+    await addPod(mock, new InProcessHcnApi(mock), dir, 'c1'); // creates the network and gateway
+    await addPod(mock, new InProcessHcnApi(mock), dir, 'c2'); // finds them by name, leaves their IDs
+    const since = mock.calls.list().length;
+    await addPod(mock, new InProcessHcnApi(mock), dir, 'c3');
+    const second = mock.calls.list().slice(since).map((c) => c.method);
+    const firstEnumerate = second.indexOf('HcnEnumerateNetworks');
+    expect(second.indexOf('HcnOpenNetwork')).toBeLessThan(firstEnumerate);
+    expect(second.indexOf('HcnOpenEndpoint')).toBeLessThan(firstEnumerate);
+    expect(second.filter((m) => m === 'HcnQueryNetworkProperties')).toHaveLength(1);
+  });
+
+  it('finds them by name as before when the remembered IDs are stale', async () => {
+    const mock = new MockHns();
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'state', 'pods'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'state', 'pods', 'hns-ids.json'), JSON.stringify({ network: '0c0c0c0c-1111-4222-8333-444444444444', gateway: '0d0d0d0d-1111-4222-8333-444444444444' }));
+    await addPod(mock, new InProcessHcnApi(mock), dir, 'c1');
+    const { pods, ns } = await addPod(mock, new InProcessHcnApi(mock), dir, 'c2');
+    expect(pods).toHaveLength(2);
+    expect(fs.existsSync(path.join(dir, 'state', 'pods', 'hns-ids.json'))).toBe(true);
+    expect(attachedIds(ns)).toHaveLength(1);
+    const hints = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'pods', 'hns-ids.json'), 'utf8')) as Record<string, string>;
+    expect(hints.network).toBe(String(mock.model.dump().networks[0]?.ID));
   });
 });
