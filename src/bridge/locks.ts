@@ -10,18 +10,23 @@ import { containerLockStripe } from './naming.js';
 
 export const CONTAINER_LOCK_STRIPES = 256;
 
-/** The network's own folder in the state folder (created when missing): its locks and ID hints. */
-export function networkStateDir(stateDir: string, network: string, platform: NodeJS.Platform): string {
-  const dir = (platform === 'win32' ? win32 : posix).join(stateDir, network);
+/** The network's own folder in the state folder: its locks and ID hints (id-hints.ts). */
+export function networkStatePath(stateDir: string, network: string, platform: NodeJS.Platform): string {
+  return (platform === 'win32' ? win32 : posix).join(stateDir, network);
+}
+
+/** networkStatePath, created when missing: a lock file needs its folder. */
+function lockDir(stateDir: string, network: string, platform: NodeJS.Platform): string {
+  const dir = networkStatePath(stateDir, network, platform);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
 export function networkLock(stateDir: string, network: string, platform: NodeJS.Platform): FileLock {
-  return new FileLock(join(networkStateDir(stateDir, network, platform), 'network.lock'), { platform });
+  return new FileLock(join(lockDir(stateDir, network, platform), 'network.lock'), { platform });
 }
 
 export function containerLock(stateDir: string, network: string, containerId: string, ifname: string, platform: NodeJS.Platform): FileLock {
   const stripe = containerLockStripe(containerId, ifname, CONTAINER_LOCK_STRIPES);
-  return new FileLock(join(networkStateDir(stateDir, network, platform), `container-${String(stripe).padStart(3, '0')}.lock`), { platform });
+  return new FileLock(join(lockDir(stateDir, network, platform), `container-${String(stripe).padStart(3, '0')}.lock`), { platform });
 }

@@ -13,7 +13,7 @@ import { gatewayEndpointSettings, networkSettings } from './endpoint-spec.js';
 import { allInOrder, step } from './errors.js';
 import type { BridgeSubnet } from './gateway.js';
 import { readIdHints, writeIdHints } from './id-hints.js';
-import { networkLock, networkStateDir } from './locks.js';
+import { networkLock, networkStatePath } from './locks.js';
 import { gatewayEndpointName } from './naming.js';
 
 /** What is different between an existing network and the config, or undefined when it fits. */
@@ -56,7 +56,8 @@ export async function ensureNetwork(o: EnsureOptions): Promise<HostComputeNetwor
   // The gateway is looked up by name while the network is, and the properties of both are read
   // together with the enumerates when an earlier ADD left their IDs (id-hints.ts): on a node that
   // has both (every ADD but the first) the lookups take two round trips instead of three.
-  const dir = networkStateDir(o.cfg.stateDir, o.cfg.network, o.platform);
+  // Only the path: ADD's container lock has made the folder, and writeIdHints makes it if not.
+  const dir = networkStatePath(o.cfg.stateDir, o.cfg.network, o.platform);
   const hints = readIdHints(dir);
   if (hints.network !== undefined) o.hns.prefetch('Network', hints.network);
   if (hints.gateway !== undefined) o.hns.prefetch('Endpoint', hints.gateway);
