@@ -119,7 +119,7 @@ export class CallHcnApi implements HcnApi {
     return Date.now() + this.timeoutMs;
   }
 
-  /** Create with a service-assigned ID (the zero GUID, as hcsshim passes), query the new object, close it. */
+  /** Create (with the caller's ID, else the zero GUID as hcsshim passes), report it, query the new object, close it. */
   private async createAndQuery(resource: HcnResource, name: string, settings: string, networkId: string, deadline: number, options: CreateOptions): Promise<string> {
     const createFn = hcnFunction('Create', resource);
     const created = await this.send(createFn, name, { id: options.id ?? ZERO_GUID, json: settings, networkId }, deadline);
