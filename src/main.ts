@@ -7,6 +7,7 @@ import { runCni, type SkelIo } from './cni/skel.js';
 import { writeAll } from './fd-write.js';
 import { usageText } from './cni/usage.js';
 import type { StartupInfo } from './launcher.js';
+import { exitProcess } from './process-exit.js';
 import { PLUGIN_VERSION } from './version.js';
 
 const loadBridgePlugin = async () => (await import('./bridge/plugin.js')).bridgePlugin;
@@ -46,7 +47,7 @@ function buildLine(startup: StartupInfo): string {
 /** Runs one invocation and exits with its code. */
 export function run(argv: string[], startup: StartupInfo): void {
   main(argv, startup).then(
-    (code) => process.exit(code),
+    (code) => exitProcess(code),
     (e: unknown) => {
       // Only reachable through a bug in the tool layer: runCni never throws.
       writeAll(2, `hnsbridge: fatal: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -38,6 +38,11 @@ export function loadFfi(): FfiModule {
   return ffi;
 }
 
+/** ffi-rs if this process has loaded it already, else undefined (never loads it). */
+export function loadedFfi(): FfiModule | undefined {
+  return ffi;
+}
+
 /**
  * The build's replacement for `require('@yuuang/ffi-rs-<triple>')` inside the bundle: the embedded
  * asset `assetName` when running as a SEA, else the installed package `pkg` (a bundle run by plain

@@ -14,6 +14,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 import { CniError, ErrorCode } from '../cni/errors.js';
+import { openLibrary } from '../ffi-library.js';
 
 export type FfiModule = typeof import('ffi-rs');
 export type FfiLoader = () => FfiModule | Promise<FfiModule>;
@@ -50,15 +51,6 @@ async function defaultLoadFfi(): Promise<FfiModule> {
   // (rather than require) is resolved by the bundler and by vitest alike.
   const native = await import('../native.js');
   return native.loadFfi();
-}
-
-const opened = new Set<string>();
-function library(ffi: FfiModule, name: string, path: string): string {
-  if (!opened.has(name)) {
-    ffi.open({ library: name, path });
-    opened.add(name);
-  }
-  return name;
 }
 
 /** In-process FIFO per lock file: resolves when the previous holder in this process has released. */
@@ -149,7 +141,7 @@ export class FileLock {
   private async lockPosix(): Promise<Unlock> {
     const ffi = await this.loadFfi();
     const { DataType } = ffi;
-    const libc = library(ffi, 'libc', 'libc.so.6');
+    const libc = openLibrary(ffi, 'libc', 'libc.so.6');
     const flock = (fd: number, op: number): Call => ({
       library: libc,
       funcName: 'flock',
@@ -190,7 +182,7 @@ export class FileLock {
   private async lockWindows(): Promise<Unlock> {
     const ffi = await this.loadFfi();
     const { DataType } = ffi;
-    const k32 = library(ffi, 'kernel32', 'kernel32.dll');
+    const k32 = openLibrary(ffi, 'kernel32', 'kernel32.dll');
 
     // Our own HANDLE from CreateFileW: Node's fds belong to node.exe's C runtime, which a handle
     // lookup through another CRT cannot be trusted to map.
