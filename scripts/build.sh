@@ -25,15 +25,17 @@ NODE_V=22.22.2   # base binaries AND blob generator: a blob from another Node ve
 # no writable-and-executable memory in a process that runs as SYSTEM, and no WebAssembly, which
 # nothing here uses; --no-expose-wasm says so, else V8 warns on stderr at every start that it
 # turned WebAssembly off. --min-semi-space-size=2 (MB): a young generation that starts at 2 MB instead
-# of 1 spares an ADD one of its two collections, at no cost in peak memory. --hash-seed: V8 derives
-# its string-hashing secrets from the seed by a search for primes, which for a random seed costs
-# 5-17M instructions (~2 ms here, every start; `node -e 0` pays it too). For this fixed seed the
-# search ends at its first candidates: 3.3M. A known seed gives up the protection against inputs
-# crafted to collide in V8's hash tables; the plugin's keys come from containerd's config, HNS and
-# its own store, all trusted, and stdin is capped (README, Performance). The price of any flag:
+# of 1 spares an ADD one of its two collections, at no cost in peak memory. --no-rehash-snapshot:
+# V8 keeps the string-hashing seed that Node's start-up snapshot was made with, instead of drawing a
+# new one and rehashing every string and hash table it deserializes (for a random seed it also
+# searches for primes to derive its secrets: 5-17M instructions). `node -e 0` takes 100M instructions
+# with a random seed and 79M without the rehash; an FFI ADD pays the same. The seed is then one known
+# value, so V8's hash tables lose their protection against keys crafted to collide; the plugin's keys
+# come from containerd's config, HNS and its own store, all trusted, and stdin is capped (README,
+# Performance). The price of any flag:
 # Node's own modules loaded after start-up are compiled without their built-in cache (an FFI ADD
 # loads two: the SEA's entry and node:sea). README, Performance, has the measurements.
-V8_FLAGS=(--jitless --no-expose-wasm --min-semi-space-size=2 --hash-seed=8644)
+V8_FLAGS=(--jitless --no-expose-wasm --min-semi-space-size=2 --no-rehash-snapshot)
 V8_FLAGS_JSON=$(printf '"%s",' "${V8_FLAGS[@]}")   # plain tokens: no quoting needed
 V8_FLAGS_JSON="[${V8_FLAGS_JSON%,}]"
 FUSE=NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
