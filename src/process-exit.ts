@@ -8,6 +8,9 @@
 // HNS through FFI, which is every verb on Windows), the process ends right after the 'exit' event
 // through the C runtime's _exit (Linux) or kernel32's ExitProcess (Windows, which still tells the
 // loaded DLLs). Otherwise, or should that call fail, process.exit ends it as before.
+//
+// Some of Node's diagnostics write their files during that teardown (--cpu-prof, --heap-prof,
+// --prof, trace events, NODE_V8_COVERAGE). When one is on, the process leaves through process.exit.
 
 import { openLibrary } from './ffi-library.js';
 import { type FfiModule, loadedFfi } from './native.js';
@@ -20,9 +23,21 @@ export function immediateExitCall(ffi: FfiModule, platform: NodeJS.Platform, cod
     : { library: openLibrary(ffi, 'libc', 'libc.so.6'), funcName: '_exit', retType: DataType.Void, paramsType: [DataType.I32], paramsValue: [code] };
 }
 
+/** Node options whose output is written while Node takes itself apart at exit. */
+const WRITTEN_AT_TEARDOWN = ['--cpu-prof', '--heap-prof', '--prof', '--trace-event', '--trace-events-enabled'];
+
+/** Whether a diagnostic that Node writes out at teardown is on, so that the process must go through it. */
+export function teardownWritesOutput(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
+  if (env.NODE_V8_COVERAGE) return true;
+  const options = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return options.some((o) => WRITTEN_AT_TEARDOWN.some((flag) => o === flag || o.startsWith(`${flag}-`) || o.startsWith(`${flag}=`)));
+}
+
 /** The parts of `process` that ending it uses (a parameter so the tests can pass a fake). */
 export interface ExitingProcess {
   platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  execArgv: string[];
   exitCode?: number | string | null | undefined;
   /** Node's own flag: set once 'exit' has been emitted, so that process.exit does not emit it again. */
   _exiting?: boolean;
@@ -41,7 +56,7 @@ export function exitProcess(code: number, proc: ExitingProcess = process, ffi: F
     proc._exiting = true;
     proc.emit('exit', code);
   }
-  if (ffi !== null) {
+  if (ffi !== null && !teardownWritesOutput(proc.env, proc.execArgv)) {
     try {
       ffi.load(immediateExitCall(ffi, proc.platform, code));
     } catch {

@@ -16,10 +16,11 @@ const LINUX_ADDON = path.join(root, 'node_modules', '@yuuang', 'ffi-rs-linux-x64
 const FUSE_SET = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
 const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
-function run(bin: string, opts: { args?: string[]; env?: Record<string, string>; input?: string } = {}): SpawnSyncReturns<string> {
+function run(bin: string, opts: { args?: string[]; env?: Record<string, string>; input?: string; nodeOptions?: string } = {}): SpawnSyncReturns<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-  // The binary is Node: options meant for the test runner must not reach it.
+  // The binary is Node: options meant for the test runner must not reach it, only a test's own.
   delete env.NODE_OPTIONS;
+  if (opts.nodeOptions !== undefined) env.NODE_OPTIONS = opts.nodeOptions;
   return spawnSync(bin, opts.args ?? [], { env, input: opts.input ?? '', encoding: 'utf8', timeout: 30_000 });
 }
 
@@ -131,8 +132,9 @@ describe('the embedded ffi-rs addon', () => {
    * A call that must load ffi-rs: the FFI backend is constructed for any HNS access. The library
    * does not exist, so the call fails after ffi-rs is loaded; only the extraction matters here.
    */
-  const ffiCall = (env: Record<string, string> = {}): SpawnSyncReturns<string> =>
+  const ffiCall = (env: Record<string, string> = {}, nodeOptions?: string): SpawnSyncReturns<string> =>
     run(bin, {
+      nodeOptions,
       env: {
         CNI_COMMAND: 'DEL',
         CNI_CONTAINERID: 'e2e-native-cache',
@@ -162,6 +164,23 @@ describe('the embedded ffi-rs addon', () => {
     ffiCall();
     const after = fs.statSync(file);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  test('a verb that loaded it ends with its error code and one error document (src/process-exit.ts)', () => {
+    const r = ffiCall();
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as { code: number; msg: string };
+    expect(doc.code).toBeGreaterThan(0);
+    expect(doc.msg).toContain('no-such-computenetwork.so');
+  });
+
+  test('a verb run under --cpu-prof still writes its profile: the quick exit steps aside for it', () => {
+    const prof = path.join(dir, 'profiles');
+    const r = ffiCall({}, `--cpu-prof --cpu-prof-dir=${prof}`);
+    expect(r.status, r.stderr).toBe(1);
+    const files = fs.existsSync(prof) ? fs.readdirSync(prof) : [];
+    expect(files.filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(1);
   });
 
   test('goes under CNI_NATIVE_CACHE when that is set', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, test } from 'vitest';
-import { type ExitingProcess, exitProcess, immediateExitCall } from '../../src/process-exit.js';
+import { type ExitingProcess, exitProcess, immediateExitCall, teardownWritesOutput } from '../../src/process-exit.js';
 import { type FfiModule, loadFfi } from '../../src/native.js';
 
 const { DataType } = loadFfi();
@@ -28,12 +28,14 @@ class ExitCalled extends Error {
 }
 
 /** A process whose exit() throws instead of ending anything; records the 'exit' events. */
-function fakeProcess(platform: NodeJS.Platform): ExitingProcess & { events: number[] } {
+function fakeProcess(platform: NodeJS.Platform, env: NodeJS.ProcessEnv = {}, execArgv: string[] = []): ExitingProcess & { events: number[] } {
   const emitter = new EventEmitter();
   const events: number[] = [];
   emitter.on('exit', (code: number) => events.push(code));
   return {
     platform,
+    env,
+    execArgv,
     events,
     emit: (event: 'exit', code: number) => emitter.emit(event, code),
     exit: (code: number): never => {
@@ -56,7 +58,33 @@ describe('immediateExitCall', () => {
   });
 });
 
+describe('teardownWritesOutput', () => {
+  test.each([
+    [{}, [], false],
+    [{ NODE_OPTIONS: '--max-old-space-size=64' }, ['--jitless', '--no-rehash-snapshot'], false],
+    [{ NODE_OPTIONS: '--cpu-prof' }, [], true],
+    [{ NODE_OPTIONS: '--max-old-space-size=64  --cpu-prof-dir=/tmp/p --cpu-prof' }, [], true],
+    [{}, ['--heap-prof'], true],
+    [{}, ['--prof'], true],
+    [{ NODE_OPTIONS: '--trace-event-categories=v8' }, [], true],
+    [{ NODE_OPTIONS: '--trace-events-enabled' }, [], true],
+    [{ NODE_V8_COVERAGE: '/tmp/cov' }, [], true],
+    [{ NODE_V8_COVERAGE: '' }, [], false],
+    [{ NODE_OPTIONS: '--profiler-like-but-not' }, [], false],
+  ] as const)('%j %j: %s', (env, execArgv, expected) => {
+    expect(teardownWritesOutput(env, execArgv)).toBe(expected);
+  });
+});
+
 describe('exitProcess', () => {
+  test('goes through process.exit when a diagnostic writes its file at teardown', () => {
+    const proc = fakeProcess('linux', { NODE_OPTIONS: '--cpu-prof' });
+    const ffi = fakeFfi();
+    expect(() => exitProcess(0, proc, ffi)).toThrow('exit(0)');
+    expect(ffi.calls).toEqual([]);
+    expect(proc.events).toEqual([0]);
+  });
+
   test('emits exit once with the code, then ends through the native call', () => {
     const proc = fakeProcess('linux');
     const ffi = fakeFfi();
