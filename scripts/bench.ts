@@ -7,6 +7,7 @@
 //      is built from, the baselines of the start-up target;
 //   3. a burst of 100 ADDs started at once, through each backend, against the CPU-bound ideal
 //      (cores / CPU time of one ADD on the same backend, both from the children's CPU counters);
+//      through FFI three times, each burst against its own ideal, judged by the median one;
 //   4. ADD with 250 pods on the node against ADD on an empty node;
 //   5. peak memory (max RSS) of one ADD;
 //   6. IPAM alone: the reference Go host-local against hnsbridge's src/ipam in a process of its own,
@@ -38,6 +39,8 @@ const CORES = os.cpus().length;
 const SEQ_PODS = 60;
 const WARMUP = 5;
 const BURST = 100;
+/** FFI bursts per run, each against its own ideal (see burstRounds). */
+const FFI_BURST_ROUNDS = 3;
 const LOADED = 250;
 const SAMPLES = 30;
 
@@ -388,6 +391,23 @@ async function burstOf(node: Node): Promise<{ result: BurstResult; pods: Pod[] }
   return { result, pods };
 }
 
+/**
+ * The FFI burst `rounds` times over. Each round measures its own ideal just before its burst, and
+ * the node is emptied again after it (DELs, two per core at a time), so every round starts alike.
+ * One burst moves with this machine's phases: one ADD's CPU, from which the ideal is computed,
+ * measured 34-63 ms from run to run. The verdict is the median round's; all rounds are reported.
+ */
+async function burstRounds(node: Node, rounds: number): Promise<{ median: BurstResult; rounds: BurstResult[] }> {
+  const all: BurstResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const { result, pods } = await burstOf(node);
+    all.push(result);
+    await limit(pods, CORES * 2, (p) => verbAsync(node, 'DEL', p));
+  }
+  const byShare = [...all].sort((a, b) => a.ofIdeal - b.ofIdeal);
+  return { median: byShare[Math.floor(byShare.length / 2)] as BurstResult, rounds: all };
+}
+
 /** `n` ADDs one after another under /usr/bin/time (each pod deleted again): the peak memory of each, in KiB. */
 async function measuredAdds(node: Node, n: number, tag: string): Promise<number[]> {
   const out: number[] = [];
@@ -483,15 +503,15 @@ async function main(): Promise<void> {
     let ffi: Record<'add' | 'check' | 'del', Stats>;
     let baseline: Record<'systemNode' | 'seaNode' | 'seaFloor', Stats>;
     let ffiRss: number[];
-    let ffiBurst: BurstResult;
+    let ffiBurst: { median: BurstResult; rounds: BurstResult[] };
     try {
       const f = await podSeries(ffiNode, node22);
       ffi = { add: stats(f.add), check: stats(f.check), del: stats(f.del) };
       baseline = { systemNode: stats(f.bareSystem), seaNode: stats(f.bareSea), seaFloor };
       // Peak memory of one ADD on this path too: it loads another bundle than the gRPC path.
       ffiRss = (await measuredAdds(ffiNode, 10, 'ffi')).map((k) => k / 1024);
-      say(`FFI backend: burst of ${BURST} ADDs`);
-      ffiBurst = (await burstOf(ffiNode)).result;
+      say(`FFI backend: ${FFI_BURST_ROUNDS} bursts of ${BURST} ADDs`);
+      ffiBurst = await burstRounds(ffiNode, FFI_BURST_ROUNDS);
     } finally {
       await stopNode(ffiNode);
     }
@@ -564,7 +584,13 @@ async function main(): Promise<void> {
       },
       oneAdd: { maxRssMiB: addRssMiB, ffiMaxRssMiB: stats(ffiRss), bareNodeMaxRssMiB: stats(bareRss.map((k) => k / 1024)) },
       // Judged, like start-up, on the FFI path, the one a Windows node runs; the gRPC door is reported beside it.
-      burst: { ffi: ffiBurst, grpc: grpcBurst, target: '>= 70% of the CPU-bound ideal, through FFI', met: ffiBurst.met },
+      burst: {
+        ffi: ffiBurst.median,
+        ffiRounds: ffiBurst.rounds,
+        grpc: grpcBurst,
+        target: `>= 70% of the CPU-bound ideal, through FFI (the median of ${FFI_BURST_ROUNDS} rounds)`,
+        met: ffiBurst.median.met,
+      },
       scale: { podsOnNode, emptyNodeAdd: stats(emptyAdd), loadedNodeAdd: stats(loadedAdd), ratio: round(stats(loadedAdd).median / stats(emptyAdd).median, 2), target: '<= 1.2x', met: stats(loadedAdd).median <= 1.2 * stats(emptyAdd).median },
       ipam,
       durationS: round((Date.now() - started) / 1000),
@@ -587,7 +613,7 @@ type Results = {
   ratios: Record<string, number>;
   startupTarget: { met: boolean };
   oneAdd: { maxRssMiB: Stats; ffiMaxRssMiB: Stats; bareNodeMaxRssMiB: Stats };
-  burst: { ffi: BurstResult; grpc: BurstResult; met: boolean };
+  burst: { ffi: BurstResult; ffiRounds: BurstResult[]; grpc: BurstResult; met: boolean };
   scale: { podsOnNode: number; emptyNodeAdd: Stats; loadedNodeAdd: Stats; ratio: number; met: boolean };
   ipam: Record<string, Stats & { adds: Stats; dels: Stats }> | { skipped: string };
   durationS: number;
@@ -627,7 +653,9 @@ function markdown(r: Results): string {
     '',
     '| burst and resources | figure | compared with |',
     '|---|---:|---|',
-    ...(['ffi', 'grpc'] as const).flatMap((k) => burstRows(k === 'ffi' ? 'FFI' : 'gRPC', r.burst[k], Number(m.cores), yes, k === 'ffi')),
+    ...burstRows('FFI', r.burst.ffi, Number(m.cores), yes, true),
+    `| the ${r.burst.ffiRounds.length} FFI bursts, each against its own ideal (the median one is above) | ${r.burst.ffiRounds.map((b) => `${round(b.ofIdeal * 100)}%`).join(', ')} | ${r.burst.ffiRounds.map((b) => `${b.podsPerS} pods/s of ${b.idealPodsPerS}`).join(', ')} |`,
+    ...burstRows('gRPC', r.burst.grpc, Number(m.cores), yes, false),
     `| peak memory of one ADD through FFI (max RSS) | ${r.oneAdd.ffiMaxRssMiB.median} MiB | \`node -e 0\` on Node ${m.seaNode}: ${r.oneAdd.bareNodeMaxRssMiB.median} MiB |`,
     `| peak memory of one ADD through gRPC (max RSS) | ${r.oneAdd.maxRssMiB.median} MiB | the same |`,
     '',
