@@ -63,6 +63,13 @@ function message(e: unknown): string {
 }
 
 /** The key of a shared handle: resource and ID, the ID in any case. */
+/** A network or namespace handle kept for the verb (FfiHcnApi.sharedHandle), with its open still in flight or settled. */
+interface SharedHandle {
+  resource: HcnResource;
+  id: string;
+  handle: Promise<bigint>;
+}
+
 function sharedKey(resource: HcnResource, id: string): string {
   return `${resource}/${id.toLowerCase()}`;
 }
@@ -100,7 +107,7 @@ export class FfiHcnApi implements HcnApi {
   /** Handle closes started in the background (see closing()), awaited by close(). */
   private readonly closes = new BackgroundCloses();
   /** Network handles, and namespace handles opened by preopen(), kept until close() (see sharedHandle). */
-  private readonly shared = new Map<string, { resource: HcnResource; id: string; handle: Promise<bigint> }>();
+  private readonly shared = new Map<string, SharedHandle>();
   private closeDone: Promise<void> | undefined;
   /** Set once close() has closed every handle: from then the libraries are unloaded when no call is in flight. */
   private released = false;
@@ -178,9 +185,7 @@ export class FfiHcnApi implements HcnApi {
     const entry = this.shared.get(key);
     if (entry === undefined || this.closed) return; // close() takes care of it
     this.shared.delete(key);
-    const libraryKey = this.keys.get(this.libraryPath);
-    // A failed open has nothing to close; its error was reported to whoever used it.
-    this.closes.add(entry.handle.then((h) => this.closeHandle(entry.resource, h, entry.id, libraryKey)));
+    this.closeShared(entry);
   }
 
   close(): Promise<void> {
@@ -193,14 +198,8 @@ export class FfiHcnApi implements HcnApi {
     // The shared handles. An open still in flight (a namespace opened ahead by an ADD that failed
     // first) is waited for so its handle is closed too; a hung one ends at the call timeout, and
     // its late handle is released by invoke(). The libraries stay loaded until all that is done.
-    const shared = [...this.shared.values()];
+    for (const entry of this.shared.values()) this.closeShared(entry);
     this.shared.clear();
-    const opened = await Promise.allSettled(shared.map((s) => s.handle));
-    const key = this.keys.get(this.libraryPath);
-    opened.forEach((o, i) => {
-      const s = shared[i];
-      if (o.status === 'fulfilled' && s && key !== undefined) this.closes.add(this.closeHandle(s.resource, o.value, s.id, key));
-    });
     await this.closes.settled();
     this.released = true;
     this.unloadIfIdle();
@@ -248,6 +247,14 @@ export class FfiHcnApi implements HcnApi {
     const error = slot();
     const { handle: h } = await this.call({ fn, object: id, types: this.types('guid', 'out', 'out'), values: [this.guid(fn, id), handle, error], handle: { slot: handle, resource }, error });
     return h;
+  }
+
+  /**
+   * Closes a shared handle in the background once its open has settled (close() waits for it). A
+   * failed open has nothing to close; its error was reported to whoever used it.
+   */
+  private closeShared(entry: SharedHandle): void {
+    this.closes.add(entry.handle.then((h) => this.closeHandle(entry.resource, h, entry.id, this.keys.get(this.libraryPath))));
   }
 
   /**
