@@ -611,8 +611,8 @@ async function main(): Promise<void> {
         target: `>= 70% of the CPU-bound ideal, through FFI (the median of ${FFI_BURST_ROUNDS} rounds)`,
         met: ffiBurst.median.met,
       },
-      scale: { ...scale, target: '<= 1.2x', met: scale.met && ffiScale.met },
-      scaleFfi: ffiScale,
+      // Each backend's figure carries its own verdict; the target is met when both are.
+      scale: { grpc: scale, ffi: ffiScale, target: '<= 1.2x the empty node, through each backend', met: scale.met && ffiScale.met },
       ipam,
       durationS: round((Date.now() - started) / 1000),
     };
@@ -635,8 +635,7 @@ type Results = {
   startupTarget: { met: boolean };
   oneAdd: { maxRssMiB: Stats; ffiMaxRssMiB: Stats; bareNodeMaxRssMiB: Stats };
   burst: { ffi: BurstResult; ffiRounds: BurstResult[]; grpc: BurstResult; met: boolean };
-  scale: ScaleResult;
-  scaleFfi: ScaleResult;
+  scale: { grpc: ScaleResult; ffi: ScaleResult; met: boolean };
   ipam: Record<string, Stats & { adds: Stats; dels: Stats }> | { skipped: string };
   durationS: number;
 };
@@ -670,10 +669,14 @@ function markdown(r: Results): string {
     row('  of which the verb itself (log `durationMs`)', r.perPod.addVerbWorkFromLog, 'the rest is process start-up and exit'),
     row('CHECK through gRPC', r.perPod.check, `${round(r.perPod.check.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
     row('DEL through gRPC', r.perPod.del, `${round(r.perPod.del.median / b.seaNode.median, 2)}x Node ${m.seaNode}`),
-    row('ADD through FFI, empty node', r.scaleFfi.emptyNodeAdd, 'baseline for the next row'),
-    row(`ADD through FFI, ${r.scaleFfi.podsOnNode} pods on the node`, r.scaleFfi.loadedNodeAdd, `${r.scaleFfi.ratio}x empty node; target 1.2x: ${yes(r.scaleFfi.met)}`),
-    row('ADD through gRPC, empty node', r.scale.emptyNodeAdd, 'baseline for the next row'),
-    row(`ADD through gRPC, ${r.scale.podsOnNode} pods on the node`, r.scale.loadedNodeAdd, `${r.scale.ratio}x empty node; target 1.2x: ${yes(r.scale.ratio <= 1.2)}`),
+    ...(['ffi', 'grpc'] as const).flatMap((k) => {
+      const backend = k === 'ffi' ? 'FFI' : 'gRPC';
+      const sc = r.scale[k];
+      return [
+        row(`ADD through ${backend}, empty node`, sc.emptyNodeAdd, 'baseline for the next row'),
+        row(`ADD through ${backend}, ${sc.podsOnNode} pods on the node`, sc.loadedNodeAdd, `${sc.ratio}x empty node; target 1.2x: ${yes(sc.met)}`),
+      ];
+    }),
     '',
     '| burst and resources | figure | compared with |',
     '|---|---:|---|',
